@@ -1,0 +1,521 @@
+"""The reverse-mode graph: Node (a ``grad_fn``), AccumulateGrad, toposort and the backward pass.
+
+Every ``bind`` whose arguments require grad records one Node on the objects the caller sees
+(tensors or tracers).  ``Tensor.backward``, ``wg.autograd.grad`` and the functional
+``wg.grad``/``wg.vjp`` all run ``backward_pass`` below, so the two faces of the library share
+one engine.  The graph has no reference cycles: a node refers to its inputs' nodes and saved
+inputs, never to its own outputs (saved outputs are stored as detached aliases).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .._errors import GradientError, InplaceError, ShapeError
+from . import primitive as _prim
+from .state import lib, state
+from .tensor import Tensor, _RemovableHandle, is_differentiable_dtype
+
+
+class Aval:
+    """Shape and dtype of an input whose value the VJP rule does not need."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        return f"Aval({self.shape}, {self.dtype})"
+
+
+def _camel(name):
+    return "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+
+
+class Node:
+    """A recorded operation (PyTorch's ``grad_fn``).
+
+    ``next_functions`` is a tuple of ``(node, output_nr)`` pairs, one per input, with
+    ``(None, 0)`` for inputs that do not require grad.
+    """
+
+    __slots__ = ("prim", "params", "next_functions", "needs", "in_avals", "saved", "versions",
+                 "saved_out", "out_avals", "_pre_hooks", "_hooks", "_freed", "metadata",
+                 "__weakref__")
+
+    def name(self) -> str:
+        return _camel(self.prim.name) + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def n_outputs(self):
+        return len(self.out_avals)
+
+    # -- hooks ---------------------------------------------------------------------------
+    def _add_pre_hook(self, output_nr, hook, retain=False):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        if retain:
+            hooks.append(hook)
+        else:
+            # user hooks run before the retain_grad hook, as in PyTorch
+            n_retain = sum(1 for h in hooks if getattr(h, "__name__", "") == "_retain")
+            hooks.insert(len(hooks) - n_retain, hook)
+        return _RemovableHandle(hooks, hook)
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs)`` after this node ran; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs)`` before this node runs; may return new grad_outputs."""
+        return self._add_pre_hook(-1, hook)
+
+    # -- saved values ----------------------------------------------------------------------
+    @property
+    def saved_tensors(self):
+        self._check_alive()
+        return tuple(a for a in (self.saved or ()) if isinstance(a, Tensor))
+
+    def _check_alive(self):
+        if self._freed:
+            raise GradientError(
+                f"Trying to backward through the graph a second time (through {self.name()}), "
+                "or to read its saved values after they were freed. Saved values are freed "
+                "when you call .backward() or autograd.grad(). Pass retain_graph=True to the "
+                "first call if you need to backward through the graph again.")
+
+    def release(self):
+        self.saved = None
+        self.saved_out = None
+        self._freed = True
+
+    def apply(self, buf, create_graph):
+        """Run the VJP rule on the accumulated output cotangents ``buf``; return one
+        cotangent per input (None where zero or not needed), shaped and typed like it."""
+        self._check_alive()
+        prim = self.prim
+        n_in = len(self.needs)
+        if prim.zero_deriv:
+            return (None,) * n_in
+        if self.saved is not None:
+            args = self.saved
+            for a, v in zip(args, self.versions):
+                if isinstance(a, Tensor) and a._version != v:
+                    raise InplaceError(
+                        f"one of the variables needed for gradient computation has been "
+                        f"modified by an inplace operation: a tensor of shape {a.shape} and "
+                        f"dtype {a.dtype}, saved by {self.name()}, is at version {a._version}; "
+                        f"expected version {v}. Use an out-of-place operation (x = x + 1 "
+                        f"instead of x += 1) or .clone() the tensor before modifying it.")
+        else:
+            args = tuple(Aval(s, d) for s, d in self.in_avals)
+        out = None
+        if self.saved_out is not None:
+            outs = []
+            for i, o in enumerate(self.saved_out):
+                if create_graph:
+                    o = o._alias()
+                    o._rg = True
+                    o.grad_fn = self
+                    o._output_nr = i
+                outs.append(o)
+            out = tuple(outs) if prim.multiple_results else outs[0]
+        if prim.multiple_results:
+            g = tuple(b if b is not None else lib.zeros(s, d)
+                      for b, (s, d) in zip(buf, self.out_avals))
+        else:
+            g = buf[0]
+        if prim.vjp is None:
+            raise GradientError(f"primitive {prim.name!r} has no reverse-mode (VJP) rule")
+        cts = prim.vjp(self.needs, g, out, *args, **self.params)
+        if len(cts) != n_in:
+            raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
+                                f"for {n_in} inputs")
+        result = []
+        for need, ct, (shape, dtype) in zip(self.needs, cts, self.in_avals):
+            if not need or ct is None:
+                result.append(None)
+                continue
+            result.append(fit_cotangent(ct, shape, dtype))
+        return result
+
+
+def fit_cotangent(ct, shape, dtype):
+    """Sum a cotangent over broadcast axes and cast it to the input's dtype: the one place
+    where broadcasting and type promotion are undone in reverse mode."""
+    if not isinstance(ct, Tensor):
+        ct = Tensor._wrap(np.asarray(ct))
+    if ct.shape != shape:
+        ct = lib.sum_to_shape(ct, shape)
+    if ct.dtype != dtype:
+        if np.issubdtype(ct.dtype, np.complexfloating) and not np.issubdtype(
+                dtype, np.complexfloating):
+            ct = lib.real(ct)
+        if ct.dtype != dtype:
+            ct = lib.astype(ct, dtype)
+    return ct
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: writes the gradient into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def name(self):
+        return "AccumulateGrad"
+
+
+def _new_node(cls):
+    n = object.__new__(cls)
+    n._pre_hooks = None
+    n._hooks = None
+    n._freed = False
+    n.metadata = None
+    return n
+
+
+def accumulator(t: Tensor) -> AccumulateGrad:
+    acc = t._accum() if t._accum is not None else None
+    if acc is None:
+        acc = _new_node(AccumulateGrad)
+        acc.variable = t
+        acc.prim = None
+        acc.params = {}
+        acc.next_functions = ()
+        acc.needs = ()
+        acc.in_avals = ()
+        acc.saved = None
+        acc.versions = ()
+        acc.saved_out = None
+        acc.out_avals = ((t.shape, t.dtype),)
+        t._accum = weakref.ref(acc)
+    return acc
+
+
+def edge_of(t: Tensor):
+    """The (node, output_nr) a cotangent for ``t`` flows into."""
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    return accumulator(t), 0
+
+
+def record(prim, args, params, out):
+    """Attach a Node for ``prim(*args)`` to its output(s)."""
+    outs = out if prim.multiple_results else (out,)
+    if not any(is_differentiable_dtype(o.dtype) for o in outs):
+        return out
+    node = _new_node(Node)
+    node.prim = prim
+    node.params = params
+    edges = []
+    needs = []
+    avals = []
+    for a in args:
+        if isinstance(a, Tensor):
+            avals.append((a.shape, a.dtype))
+            if a._rg:
+                edges.append(edge_of(a))
+                needs.append(True)
+                continue
+        else:
+            avals.append(_prim.aval_of(a))
+        edges.append((None, 0))
+        needs.append(False)
+    node.next_functions = tuple(edges)
+    node.needs = tuple(needs)
+    node.in_avals = tuple(avals)
+    if prim.save_args:
+        node.saved = args
+        node.versions = tuple(a._version if isinstance(a, Tensor) else 0 for a in args)
+    else:
+        node.saved = None
+        node.versions = ()
+    node.out_avals = tuple((o.shape, o.dtype) for o in outs)
+    node.saved_out = tuple(o._alias() for o in outs) if prim.save_out else None
+    new_outs = []
+    for i, o in enumerate(outs):
+        if is_differentiable_dtype(o.dtype):
+            if o.grad_fn is not None or o._rg:
+                o = o._alias()  # the object already belongs to a graph recorded below
+            o._rg = True
+            o.grad_fn = node
+            o._output_nr = i
+        new_outs.append(o)
+    return tuple(new_outs) if prim.multiple_results else new_outs[0]
+
+
+_prim._record = record
+
+
+# -- traversal ----------------------------------------------------------------------------
+def toposort(roots, method="dfs"):
+    """Nodes reachable from ``roots`` in topological order (each before its inputs' nodes).
+
+    ``method="dfs"`` uses an iterative depth-first post-order; ``method="kahn"`` uses Kahn's
+    algorithm on in-degrees.  Both are valid orders for the backward pass; neither recurses,
+    so a chain of 100,000 operations is fine.
+    """
+    roots = list(dict.fromkeys(roots))
+    if method == "kahn":
+        indeg = {}
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            n = stack.pop()
+            indeg.setdefault(n, 0)
+            for p, _ in n.next_functions:
+                if p is None:
+                    continue
+                indeg[p] = indeg.get(p, 0) + 1
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        ready = [n for n in roots if indeg[n] == 0]
+        order = []
+        while ready:
+            n = ready.pop()
+            order.append(n)
+            for p, _ in n.next_functions:
+                if p is None:
+                    continue
+                indeg[p] -= 1
+                if indeg[p] == 0:
+                    ready.append(p)
+        return order
+    if method != "dfs":
+        raise ValueError(f"toposort: method must be 'dfs' or 'kahn', got {method!r}")
+    order = []
+    visited = set()
+    for r in roots:
+        if r in visited:
+            continue
+        visited.add(r)
+        stack = [(r, iter(r.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for p, _ in it:
+                if p is not None and p not in visited:
+                    visited.add(p)
+                    stack.append((p, iter(p.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=False,
+                  accumulate=True, observer=None):
+    """Propagate cotangents from ``roots`` (list of (node, output_nr)) through the graph.
+
+    If ``targets`` (list of (node, output_nr)) is given, returns the cotangents that reach
+    them (None where none does) and executes only the nodes that lead to a target.  If
+    ``accumulate``, leaf gradients are added into ``.grad``.  ``observer(node, i, ct)`` is
+    called for every cotangent contribution (used to print the chapter's adjoint table).
+    """
+    root_nodes = [n for n, _ in roots]
+    order = toposort(root_nodes)
+    needed = None
+    target_map = {}
+    if targets is not None:
+        for n, nr in targets:
+            target_map.setdefault(n, set()).add(nr)
+        needed = set()
+        for n in reversed(order):
+            if n in target_map or any(p in needed for p, _ in n.next_functions
+                                      if p is not None):
+                needed.add(n)
+    buffers = {}
+    for (n, nr), ct in zip(roots, cts):
+        buf = buffers.get(n)
+        if buf is None:
+            buf = buffers[n] = [None] * len(n.out_avals)
+        buf[nr] = ct if buf[nr] is None else lib.add(buf[nr], ct)
+    captured = {}
+    prev = state.grad_enabled
+    state.grad_enabled = bool(create_graph)
+    try:
+        for node in order:
+            buf = buffers.pop(node, None)
+            if buf is None:
+                continue
+            if needed is not None and node not in needed:
+                continue
+            if node._pre_hooks:
+                _run_pre_hooks(node, buf)
+            is_acc = type(node) is AccumulateGrad
+            if is_acc and node.variable._hooks and buf[0] is not None:
+                for h in list(node.variable._hooks):
+                    r = h(buf[0])
+                    if r is not None:
+                        buf[0] = r
+            if node in target_map:
+                for nr in target_map[node]:
+                    captured[(node, nr)] = buf[nr]
+                if all(p not in needed for p, _ in node.next_functions if p is not None):
+                    continue
+            if is_acc:
+                if accumulate and buf[0] is not None:
+                    _accumulate(node.variable, buf[0], create_graph)
+                continue
+            cts = node.apply(buf, create_graph)
+            if node._hooks:
+                for h in list(node._hooks):
+                    r = h(tuple(cts), tuple(buf))
+                    if r is not None:
+                        cts = list(r)
+            if not retain_graph:
+                node.release()
+            for i, ((p, nr), ct) in enumerate(zip(node.next_functions, cts)):
+                if p is None or ct is None:
+                    continue
+                if observer is not None:
+                    observer(node, i, ct)
+                pb = buffers.get(p)
+                if pb is None:
+                    pb = buffers[p] = [None] * len(p.out_avals)
+                pb[nr] = ct if pb[nr] is None else lib.add(pb[nr], ct)
+    finally:
+        state.grad_enabled = prev
+    if targets is not None:
+        return [captured.get(t) for t in targets]
+    return None
+
+
+def _run_pre_hooks(node, buf):
+    for nr, hooks in node._pre_hooks.items():
+        if nr == -1:
+            for h in list(hooks):
+                r = h(tuple(buf))
+                if r is not None:
+                    buf[:] = list(r)
+            continue
+        if buf[nr] is None:
+            continue
+        for h in list(hooks):
+            r = h(buf[nr])
+            if r is not None:
+                buf[nr] = r
+
+
+def _accumulate(var, g, create_graph):
+    if not create_graph and g._rg:
+        g = g.detach()
+    if var._grad is None:
+        var._grad = g if create_graph else g._alias() if g._trace is None else g
+    else:
+        var._grad = lib.add(var._grad, g)
+
+
+def _as_cotangent(g, like):
+    if g is None:
+        return None
+    if not isinstance(g, Tensor):
+        g = Tensor._wrap(np.asarray(g, dtype=like.dtype))
+    if g.shape != like.shape:
+        raise ShapeError(
+            f"Mismatch in shape: gradient has a shape of {g.shape} and the output has a "
+            f"shape of {like.shape}; pass a gradient of exactly the output's shape.")
+    return g
+
+
+def _check_outputs(outputs, grads, fn_name):
+    roots, cts = [], []
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        if not isinstance(t, Tensor) or not t._rg:
+            raise GradientError(
+                f"{fn_name}: element {i} of the outputs does not require grad and does not "
+                "have a grad_fn: nothing that requires grad was used to compute it. Set "
+                "requires_grad=True on the inputs (and do not compute it under no_grad).")
+        if g is None:
+            if t.size != 1:
+                raise GradientError(
+                    f"{fn_name}: grad can be implicitly created only for scalar outputs, but "
+                    f"output {i} has shape {t.shape}. Pass gradient= (an array of that shape, "
+                    "e.g. ones) or reduce the output first, e.g. y.sum().backward().")
+            g = lib.ones(t.shape, t.dtype)
+        else:
+            g = _as_cotangent(g, t)
+        roots.append(edge_of(t))
+        cts.append(g)
+    return roots, cts
+
+
+def run_backward(tensors, grad_tensors, retain_graph=None, create_graph=False, inputs=None):
+    """``Tensor.backward`` / ``wg.autograd.backward``."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, cts = _check_outputs(tensors, grad_tensors, "backward")
+    if inputs is None:
+        backward_pass(roots, cts, None, retain_graph, create_graph, accumulate=True)
+        return
+    if isinstance(inputs, Tensor):
+        inputs = [inputs]
+    targets = [edge_of(t) for t in inputs]
+    got = backward_pass(roots, cts, targets, retain_graph, create_graph, accumulate=False)
+    for t, g in zip(inputs, got):
+        if g is not None:
+            _accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of ``outputs`` w.r.t. ``inputs`` (PyTorch's ``torch.autograd.grad``).
+
+    Returns a tuple with one entry per input; ``.grad`` fields are not touched.
+    """
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    single_in = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_in else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ShapeError(f"autograd.grad: got {len(grad_outputs)} grad_outputs for "
+                         f"{len(outputs)} outputs; give one per output (None for scalars).")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._rg:
+            raise GradientError(f"autograd.grad: input {i} does not require grad; call "
+                                "requires_grad_() on it before computing the outputs.")
+    roots, cts = _check_outputs(outputs, grad_outputs, "autograd.grad")
+    targets = [edge_of(t) for t in inputs]
+    got = backward_pass(roots, cts, targets, retain_graph, create_graph, accumulate=False)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, got)):
+        if g is None:
+            if materialize_grads:
+                g = lib.zeros(t.shape, t.dtype)
+            elif not allow_unused:
+                raise GradientError(
+                    f"autograd.grad: input {i} (shape {t.shape}) was not used to compute the "
+                    "outputs (it is not in their graph). Pass allow_unused=True to get None "
+                    "for it, or materialize_grads=True to get zeros.")
+        elif not create_graph and g._rg:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,116 @@
+"""Primitive: one record per differentiable operation, and ``bind``, the single dispatch point.
+
+A primitive holds its NumPy implementation and its rules side by side:
+
+* ``impl(*arrays, **params) -> ndarray`` (a tuple if ``multiple_results``);
+* ``vjp(needs, g, out, *args, **params) -> tuple`` of cotangents, one per positional
+  argument (``None`` = zero or not needed; ``needs[i]`` says whether arg ``i`` wants one);
+* ``jvp(tangents, out, *args, **params) -> tangent`` (``tangents[i] is None`` = zero);
+* ``batch`` and ``taylor`` rules, read by the vmap and jet transforms.
+
+Rules are written with ``wengert.numpy`` operations, so they are differentiable themselves.
+Arrays are passed positionally, everything else (axes, shapes, dtypes) by keyword.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .state import state
+from .tensor import Tensor, is_differentiable_dtype
+
+
+class Primitive:
+    __slots__ = ("name", "impl", "vjp", "jvp", "batch", "taylor", "multiple_results",
+                 "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc")
+
+    def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, taylor=None,
+                 multiple_results=False, nondiff=False, zero_deriv=False,
+                 save_args=True, save_out=False, linear=False):
+        self.name = name
+        self.impl = impl
+        self.vjp = vjp
+        self.jvp = jvp
+        self.batch = batch
+        self.taylor = taylor
+        self.multiple_results = multiple_results
+        self.nondiff = nondiff          # output never carries a derivative (comparisons, argmax)
+        self.zero_deriv = zero_deriv    # derivative is identically zero (floor, round, sign)
+        self.save_args = save_args      # the vjp rule reads the input values
+        self.save_out = save_out        # the vjp rule reads the output value
+        self.linear = linear
+        PRIMITIVES[name] = self
+
+    def __repr__(self):
+        return f"Primitive({self.name})"
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+# Set by graph.py (avoids an import cycle); records a reverse-mode node for one application.
+_record = None
+# Optional observer (make_trace / the chapter's tables): called as fn(prim, args, params, out).
+_observers: list = []
+
+
+def _lower(x):
+    """Replace a tracer whose trace has ended by its primal (recursively)."""
+    while x._trace is not None and not x._trace.active:
+        x = x._lower()
+    return x
+
+
+def find_top_trace(args):
+    top = None
+    for a in args:
+        tr = getattr(a, "_trace", None)
+        if tr is not None and tr.active and (top is None or tr.level > top.level):
+            top = tr
+    return top
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply ``prim`` to ``args``: through the innermost active trace that owns an argument,
+    else with NumPy; then record a reverse-mode node if any argument requires grad."""
+    st = state
+    if st.traces:
+        if any(getattr(a, "_trace", None) is not None for a in args):
+            args = tuple(_lower(a) if isinstance(a, Tensor) else a for a in args)
+        top = find_top_trace(args)
+        if top is not None:
+            out = top.process(prim, args, params)
+        else:
+            out = _eager(prim, args, params)
+    else:
+        out = _eager(prim, args, params)
+    if st.grad_enabled and not prim.nondiff:
+        for a in args:
+            if isinstance(a, Tensor) and a._rg:
+                out = _record(prim, args, params, out)
+                break
+    if _observers:
+        for fn in _observers:
+            fn(prim, args, params, out)
+    return out
+
+
+def _eager(prim, args, params):
+    vals = [a._value if isinstance(a, Tensor) else a for a in args]
+    raw = prim.impl(*vals, **params)
+    if prim.multiple_results:
+        return tuple(Tensor._wrap(r) for r in raw)
+    return Tensor._wrap(raw)
+
+
+def differentiable(x) -> bool:
+    return isinstance(x, Tensor) and is_differentiable_dtype(x.dtype)
+
+
+def aval_of(x):
+    """(shape, dtype) of a tensor, array or Python scalar."""
+    if isinstance(x, Tensor):
+        return x.shape, x.dtype
+    a = np.asarray(x)
+    return a.shape, a.dtype

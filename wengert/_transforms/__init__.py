@@ -1,0 +1,1 @@
+"""Function transformations, one interpreter per file."""

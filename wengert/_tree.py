@@ -1,0 +1,150 @@
+"""Pytrees: nested tuples, lists, dicts, namedtuples and None around array leaves.
+
+``tree_flatten`` returns the leaves in a fixed order and a ``TreeDef`` that rebuilds the
+container; ``register_pytree_node`` adds user classes.  Leaves are anything else
+(arrays, Tensors, Python scalars).
+"""
+from __future__ import annotations
+
+from ._errors import TreeError
+
+_REGISTRY: dict[type, tuple] = {}
+
+
+def register_pytree_node(cls, flatten, unflatten):
+    """Register ``cls``: ``flatten(obj) -> (children, aux)``, ``unflatten(aux, children) -> obj``."""
+    _REGISTRY[cls] = (flatten, unflatten)
+
+
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+class TreeDef:
+    __slots__ = ("kind", "aux", "children", "num_leaves")
+
+    def __init__(self, kind, aux, children):
+        self.kind = kind  # "leaf", "none", tuple/list/dict/namedtuple class, registered class
+        self.aux = aux
+        self.children = children
+        if kind == "leaf":
+            self.num_leaves = 1
+        else:
+            self.num_leaves = sum(c.num_leaves for c in children)
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.aux == other.aux and self.children == other.children)
+
+    def __hash__(self):
+        return hash((self.kind if isinstance(self.kind, str) else id(self.kind),
+                     repr(self.aux), tuple(self.children)))
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        inner = ", ".join(repr(c) for c in self.children)
+        if self.kind is dict:
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.aux, self.children))
+            return "{" + inner + "}"
+        if self.kind is list:
+            return "[" + inner + "]"
+        if self.kind is tuple:
+            return "(" + inner + ("," if len(self.children) == 1 else "") + ")"
+        return f"{getattr(self.kind, '__name__', self.kind)}({inner})"
+
+    def unflatten(self, leaves):
+        it = iter(leaves)
+        out = _build(self, it)
+        return out
+
+
+def _build(td, it):
+    k = td.kind
+    if k == "leaf":
+        return next(it)
+    if k == "none":
+        return None
+    kids = [_build(c, it) for c in td.children]
+    if k is tuple:
+        return tuple(kids)
+    if k is list:
+        return kids
+    if k is dict:
+        return dict(zip(td.aux, kids))
+    if td.aux == "namedtuple":
+        return k(*kids)
+    return _REGISTRY[k][1](td.aux, kids)
+
+
+def tree_flatten(tree, is_leaf=None):
+    """Return ``(leaves, treedef)``."""
+    leaves = []
+    td = _flatten(tree, leaves, is_leaf)
+    return leaves, td
+
+
+def _flatten(x, leaves, is_leaf):
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return TreeDef("leaf", None, ())
+    t = type(x)
+    if x is None:
+        return TreeDef("none", None, ())
+    if t is tuple or t is list:
+        return TreeDef(t, None, tuple(_flatten(c, leaves, is_leaf) for c in x))
+    if t is dict:
+        keys = sorted(x.keys(), key=repr) if not _sortable(x) else sorted(x.keys())
+        return TreeDef(dict, tuple(keys), tuple(_flatten(x[k], leaves, is_leaf) for k in keys))
+    if _is_namedtuple(x):
+        return TreeDef(t, "namedtuple", tuple(_flatten(c, leaves, is_leaf) for c in x))
+    if t in _REGISTRY:
+        children, aux = _REGISTRY[t][0](x)
+        return TreeDef(t, aux, tuple(_flatten(c, leaves, is_leaf) for c in children))
+    leaves.append(x)
+    return TreeDef("leaf", None, ())
+
+
+def _sortable(d):
+    try:
+        sorted(d.keys())
+        return True
+    except TypeError:
+        return False
+
+
+def tree_unflatten(treedef, leaves):
+    return treedef.unflatten(leaves)
+
+
+def tree_leaves(tree):
+    return tree_flatten(tree)[0]
+
+
+def tree_structure(tree):
+    return tree_flatten(tree)[1]
+
+
+def tree_map(f, tree, *rest, is_leaf=None):
+    """Apply ``f`` leafwise to ``tree`` (and to the matching leaves of ``rest``)."""
+    leaves, td = tree_flatten(tree, is_leaf)
+    others = []
+    for i, r in enumerate(rest):
+        rl, rtd = tree_flatten(r, is_leaf)
+        if rtd != td:
+            raise TreeError(
+                f"tree_map: argument {i + 1} has structure {rtd}, but the first has {td}; "
+                "give every tree the same container structure.")
+        others.append(rl)
+    return td.unflatten([f(x, *xs) for x, *xs in zip(leaves, *others)])
+
+
+def check_same_structure(what, expected_td, got_tree):
+    leaves, td = tree_flatten(got_tree)
+    if td != expected_td:
+        raise TreeError(
+            f"{what}: expected a pytree with structure {expected_td}, got {td}. "
+            "Give it exactly the container structure of the value it pairs with.")
+    return leaves

@@ -1,0 +1,116 @@
+"""Functions written in terms of other wengert.numpy functions: no rules of their own, so
+their derivatives (of every order) come from the primitives they use."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.primitive import Primitive, bind
+from . import _elementwise as ew
+from . import _reduce as rd
+from . import _shape as sh
+from ._complex import conj, real
+from ._family import dtype_of, ndim_of, shape_of, t
+
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, nondiff=True)
+
+
+def stop_gradient(x):
+    """The value of ``x``, with zero derivative in every mode (JAX's ``lax.stop_gradient``)."""
+    return bind(stop_gradient_p, t(x))
+
+
+def _count(a, axis):
+    shp = shape_of(a)
+    if axis is None:
+        return int(np.prod(shp, dtype=np.int64))
+    axes = sh._normalize_axes(axis, len(shp))
+    return int(np.prod([shp[i] for i in axes], dtype=np.int64))
+
+
+def _float_dtype(a, dtype):
+    if dtype is not None:
+        return np.dtype(dtype)
+    dt = dtype_of(a)
+    return dt if np.issubdtype(dt, np.inexact) else np.dtype(np.float64)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=np._NoValue):
+    a = t(a)
+    rd._check_reduce_args("mean", out, where)
+    dt = _float_dtype(a, dtype)
+    a = sh.astype(a, dt)
+    s = rd.sum(a, axis=axis, keepdims=keepdims)
+    n = _count(a, axis)
+    return ew.divide(s, dt.type(n) if n else np.nan)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
+        mean=None, correction=None):
+    a = t(a)
+    rd._check_reduce_args("var", out, where)
+    if correction is not None:
+        ddof = correction
+    dt = _float_dtype(a, dtype)
+    a = sh.astype(a, dt)
+    m = globals()["mean"](a, axis=axis, keepdims=True)
+    d = ew.subtract(a, m)
+    if np.issubdtype(dt, np.complexfloating):
+        sq = real(ew.multiply(d, conj(d)))
+    else:
+        sq = ew.multiply(d, d)
+    n = _count(a, axis) - ddof
+    s = rd.sum(sq, axis=axis, keepdims=keepdims)
+    return ew.divide(s, float(n) if n > 0 else np.nan)
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
+        mean=None, correction=None):
+    return ew.sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                       where=where, correction=correction))
+
+
+def _safe_max(a, axis):
+    m = stop_gradient(rd.max(a, axis=axis, keepdims=True))
+    return ew.where(ew.isfinite(m), m, 0)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``log(sum(exp(a)))`` computed stably (max-shifted); derivative softmax(a)."""
+    if return_sign:
+        from .._errors import UnsupportedError
+        raise UnsupportedError("logsumexp(return_sign=True) is not supported")
+    a = t(a)
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        a = sh.astype(a, np.float64)
+    axis = sh._normalize_axes(axis, ndim_of(a))
+    m = _safe_max(a, axis)
+    e = ew.exp(ew.subtract(a, m))
+    if b is not None:
+        e = ew.multiply(e, b)
+    r = ew.add(ew.log(rd.sum(e, axis=axis, keepdims=True)), m)
+    if not keepdims:
+        r = sh.squeeze(r, axis=axis) if axis is not None else sh.reshape(r, ())
+    return r
+
+
+def softmax(x, axis=-1):
+    x = t(x)
+    if not np.issubdtype(dtype_of(x), np.inexact):
+        x = sh.astype(x, np.float64)
+    axis = sh._normalize_axes(axis, ndim_of(x))
+    e = ew.exp(ew.subtract(x, _safe_max(x, axis)))
+    return ew.divide(e, rd.sum(e, axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    x = t(x)
+    return ew.subtract(x, logsumexp(x, axis=axis, keepdims=True))
+
+
+def sigmoid(x):
+    """The logistic function, as 0.5 * (1 + tanh(x / 2)): no overflow at any |x|."""
+    x = t(x)
+    return ew.multiply(ew.add(ew.tanh(ew.multiply(x, 0.5)), 1), 0.5)
+
+
+expit = sigmoid

@@ -1,0 +1,118 @@
+"""The three ways a primitive is declared (elementwise, linear, non-differentiable) and the
+input/output conventions shared by every op file.
+
+* ``elementwise(name, impl, d0, d1, ...)``: one local-derivative formula per input,
+  ``d_i(out, *args)``, gives both the VJP (``g * d_i``) and the JVP (``sum t_i * d_i``).
+  The constants ``1`` and ``-1`` are allowed and cost nothing.  Broadcasting and dtype
+  promotion are undone by the engine (``fit_cotangent``), not here.
+* ``nondiff(name, impl)``: outputs carry no derivative (comparisons, argmax, isnan).
+* ``zero_deriv(name, impl)``: differentiable with derivative identically zero
+  (floor, round, sign), as JAX and PyTorch do.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.primitive import Primitive, bind
+from .._core.tensor import Tensor
+
+
+def t(x):
+    """Convert a user argument: Tensors pass, ndarrays/lists become Tensors, Python scalars
+    stay Python scalars (so NumPy's weak scalar promotion applies)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, complex, bool)) and not isinstance(x, np.generic):
+        return x
+    return Tensor._wrap(np.asarray(x))
+
+
+def shape_of(x):
+    return x.shape if hasattr(x, "shape") else np.shape(x)
+
+
+def ndim_of(x):
+    return len(shape_of(x))
+
+
+def dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
+def _scale(g, d):
+    if d is None:
+        return None
+    if isinstance(d, int) and not isinstance(d, bool):
+        if d == 1:
+            return g
+        if d == -1:
+            return bind(_neg_p(), g)
+    return bind(_mul_p(), g, d)
+
+
+_cache = {}
+
+
+def _mul_p():
+    return _cache["multiply"]
+
+
+def _neg_p():
+    return _cache["negative"]
+
+
+def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None):
+    """Declare an elementwise primitive from its local derivatives (see module docstring)."""
+
+    def vjp(needs, g, out, *args):
+        return tuple(_scale(g, d(out, *args) if callable(d) else d) if need else None
+                     for need, d in zip(needs, derivs))
+
+    def jvp(tangents, out, *args):
+        acc = None
+        for tan, d in zip(tangents, derivs):
+            if tan is None:
+                continue
+            term = _scale(tan, d(out, *args) if callable(d) else d)
+            acc = term if acc is None else bind(_cache["add"], acc, term)
+        return acc
+
+    p = Primitive(name, impl, vjp=vjp, jvp=jvp, save_args=save_args, save_out=save_out,
+                  taylor=taylor)
+    p.batch = "elementwise"
+    _cache[name] = p
+    return p
+
+
+def nondiff(name, impl):
+    p = Primitive(name, impl, nondiff=True)
+    p.batch = "elementwise"
+    return p
+
+
+def zero_deriv(name, impl):
+    p = Primitive(name, impl, zero_deriv=True, save_args=False)
+    p.batch = "elementwise"
+    return p
+
+
+def unary(p):
+    """The public NumPy-style wrapper of a unary primitive."""
+
+    def f(x, /):
+        return bind(p, t(x))
+
+    f.__name__ = p.name
+    f.__qualname__ = p.name
+    f.__doc__ = f"Elementwise ``{p.name}``, differentiable (NumPy semantics)."
+    return f
+
+
+def binary(p):
+    def f(x1, x2, /):
+        return bind(p, t(x1), t(x2))
+
+    f.__name__ = p.name
+    f.__qualname__ = p.name
+    f.__doc__ = f"Elementwise ``{p.name}`` with NumPy broadcasting and type promotion."
+    return f
