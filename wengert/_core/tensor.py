@@ -15,7 +15,8 @@ from .state import state
 
 
 def is_differentiable_dtype(dtype) -> bool:
-    return np.issubdtype(dtype, np.inexact)
+    """Floating point or complex (``np.issubdtype(dtype, np.inexact)``, but fast)."""
+    return dtype.kind in "fc" if isinstance(dtype, np.dtype) else np.issubdtype(dtype, np.inexact)
 
 
 class Tensor:

@@ -142,13 +142,27 @@ from numpy import (  # noqa: E402
     float16 as float16, float32 as float32, float64 as float64, inf as inf,
     int8 as int8, int16 as int16, int32 as int32, int64 as int64, nan as nan,
     newaxis as newaxis, pi as pi, uint8 as uint8, dtype as dtype, ndarray as ndarray,
-    finfo as finfo, iinfo as iinfo, result_type as result_type, shape as shape,
-    ndim as ndim, size as size, issubdtype as issubdtype, floating as floating,
+    finfo as finfo, iinfo as iinfo, result_type as result_type, issubdtype as issubdtype,
+    floating as floating,
     integer as integer, inexact as inexact, complexfloating as complexfloating,
     number as number,
 )
 
 Tensor = _Tensor
+
+
+def shape(a):
+    return tuple(a.shape) if isinstance(a, _Tensor) else _np.shape(a)
+
+
+def ndim(a):
+    return len(a.shape) if isinstance(a, _Tensor) else _np.ndim(a)
+
+
+def size(a, axis=None):
+    if not isinstance(a, _Tensor):
+        return _np.size(a, axis)
+    return int(_np.prod(a.shape)) if axis is None else a.shape[axis]
 
 # --- NumPy dispatch tables --------------------------------------------------------------------
 _U = {
@@ -213,3 +227,5 @@ _lib.ones = _ones
 _lib.add = add
 
 _methods.install()
+
+from . import _batching  # noqa: E402,F401  (vmap rules of reductions and shape ops)
