@@ -1,0 +1,177 @@
+"""Jacobians, Hessians and Hessian-vector products: compositions of jvp, vjp and vmap only.
+
+* ``jacfwd``: one vmapped JVP over the standard basis of each input (n tangents at once);
+* ``jacrev``: one vmapped VJP over the standard basis of each output (m cotangents at once);
+* ``jacobian``: picks forward mode when the Jacobian is tall (n < m inputs than outputs) and
+  reverse mode otherwise (chapter §4.5); ``mode=`` overrides;
+* ``hessian = jacfwd(jacrev(f))`` (forward-over-reverse);
+* ``hvp(f, x, v) = jvp(grad(f), (x,), (v,))[1]``: H v in O(n) memory, H never formed.
+
+Output layout (as JAX): ``out.shape + in.shape`` per (output leaf, input leaf) pair, nested
+as the output pytree of the input pytree (of the argnums tuple).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.tensor import Tensor
+from .._tree import tree_flatten
+from ._util import normalize_argnums
+from .forward import jvp
+from .reverse import grad, vjp
+from .vmap import vmap
+
+
+def _np_shape(x):
+    return tuple(x.shape) if isinstance(x, Tensor) else np.shape(x)
+
+
+def _np_dtype(x):
+    return x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
+
+
+def _basis(shape, dtype):
+    n = int(np.prod(shape, dtype=np.int64))
+    return np.eye(n, dtype=dtype).reshape((n,) + tuple(shape))
+
+
+def _reshape(x, shape):
+    from .. import numpy as wnp
+    return wnp.reshape(x, shape) if isinstance(x, Tensor) else np.reshape(x, shape)
+
+
+def _split_args(fun, args, kwargs, argnums):
+    single, nums = normalize_argnums(argnums, len(args), "jacobian")
+    diff = tuple(args[i] for i in nums)
+
+    def partial(*d):
+        full = list(args)
+        for i, v in zip(nums, d):
+            full[i] = v
+        return fun(*full, **kwargs)
+
+    return single, diff, partial
+
+
+def _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks):
+    """blocks[k][i]: Jacobian of output leaf k w.r.t. input leaf i."""
+    per_out = []
+    for k in range(len(out_leaves)):
+        inner = in_td.unflatten(list(blocks[k]))
+        per_out.append(inner[0] if single else inner)
+    return out_td.unflatten(per_out)
+
+
+def jacfwd(fun, argnums=0, has_aux=False):
+    """Jacobian by forward mode: one batched JVP over the basis of each input leaf."""
+
+    def jac(*args, **kwargs):
+        single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        in_leaves, in_td = tree_flatten(diff)
+        zeros = [np.zeros(_np_shape(x), _np_dtype(x)) for x in in_leaves]
+        aux = None
+        out_leaves = out_td = None
+        cols = []
+        for i, x in enumerate(in_leaves):
+            def push(v, i=i):
+                tans = list(zeros)
+                tans[i] = v
+                res = jvp(partial, diff, in_td.unflatten(tans), has_aux=has_aux)
+                return res[1] if not has_aux else (res[1], res[2])
+            basis = _basis(_np_shape(x), _np_dtype(x) if np.issubdtype(
+                _np_dtype(x), np.inexact) else np.float64)
+            res = vmap(push, out_axes=-1)(basis)
+            if has_aux:
+                res, aux_b = res
+                aux = aux if aux is not None else aux_b
+            leaves, td = tree_flatten(res)
+            out_td = td
+            cols.append([_reshape(t, _np_shape(t)[:-1] + _np_shape(x)) for t in leaves])
+            out_leaves = leaves
+        if not in_leaves:
+            raise ValueError("jacfwd: no inputs to differentiate")
+        blocks = [[cols[i][k] for i in range(len(in_leaves))] for k in range(len(out_leaves))]
+        result = _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks)
+        if has_aux:
+            aux = jvp(partial, diff, in_td.unflatten(zeros), has_aux=True)[2]
+            return result, aux
+        return result
+
+    return jac
+
+
+def _jacrev_from_pullback(out, pullback, diff, single):
+    in_leaves, in_td = tree_flatten(diff)
+    out_leaves, out_td = tree_flatten(out)
+    blocks = []
+    for k, o in enumerate(out_leaves):
+        zeros = [np.zeros(_np_shape(oo), _np_dtype(oo)) for oo in out_leaves]
+
+        def pull(c, k=k):
+            cts = list(zeros)
+            cts[k] = c
+            g = pullback(out_td.unflatten(cts))
+            return tuple(tree_flatten(g)[0])
+
+        oshape = _np_shape(o)
+        basis = _basis(oshape, _np_dtype(o))
+        rows = vmap(pull)(basis)
+        blocks.append([_reshape(r, oshape + _np_shape(x)) for r, x in zip(rows, in_leaves)])
+    return _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks)
+
+
+def jacrev(fun, argnums=0, has_aux=False):
+    """Jacobian by reverse mode: one batched VJP over the basis of each output leaf."""
+
+    def jac(*args, **kwargs):
+        single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        res = vjp(partial, *diff, has_aux=has_aux)
+        out, pullback = res[0], res[1]
+        result = _jacrev_from_pullback(out, lambda c: pullback(c), diff, single)
+        return (result, res[2]) if has_aux else result
+
+    return jac
+
+
+def _size(tree):
+    return sum(int(np.prod(_np_shape(x), dtype=np.int64)) for x in tree_flatten(tree)[0])
+
+
+def jacobian(fun, argnums=0, has_aux=False, mode="auto"):
+    """Jacobian, choosing the mode from the sizes (chapter §4.5): forward mode when the
+    number of inputs n is smaller than the number of outputs m (a tall Jacobian, n passes),
+    reverse mode otherwise (m passes).  ``mode="forward"``/``"reverse"`` forces one."""
+    if mode not in ("auto", "forward", "reverse"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
+
+    def jac(*args, **kwargs):
+        if mode == "forward":
+            return jacfwd(fun, argnums, has_aux)(*args, **kwargs)
+        single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        res = vjp(partial, *diff, has_aux=has_aux)
+        out, pullback = res[0], res[1]
+        n, m = _size(diff), _size(out)
+        jac.last_mode = "forward" if (mode == "auto" and n < m) else "reverse"
+        if jac.last_mode == "forward":
+            return jacfwd(fun, argnums, has_aux)(*args, **kwargs)
+        result = _jacrev_from_pullback(out, pullback, diff, single)
+        return (result, res[2]) if has_aux else result
+
+    jac.last_mode = None
+    return jac
+
+
+def hessian(fun, argnums=0, has_aux=False):
+    """Hessian as forward-over-reverse: ``jacfwd(jacrev(fun))``; shape ``in.shape + in.shape``."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+def hvp(fun, x, v, *args):
+    """Hessian-vector product H(x) v by forward-over-reverse, without forming H (O(n) memory).
+
+    ``x`` and ``v`` are arrays or matching pytrees; extra ``args`` are passed to ``fun``
+    unchanged (not differentiated).
+    """
+    g = grad(lambda y: fun(y, *args))
+    return jvp(g, (x,), (v,))[1]
+
