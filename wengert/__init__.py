@@ -30,6 +30,7 @@ from ._tensor_api import as_tensor as as_tensor, from_numpy as from_numpy, tenso
 from ._transforms.forward import jvp as jvp, linearize as linearize
 from ._transforms.reverse import grad as grad, value_and_grad as value_and_grad, vjp as vjp
 from ._transforms.vmap import vmap as vmap
+from ._transforms.custom import custom_jvp as custom_jvp, custom_vjp as custom_vjp
 from ._transforms.derived import (
     hessian as hessian,
     hvp as hvp,

@@ -42,6 +42,10 @@ class Tracer(Tensor):
     def _lower(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _payload(self):
+        """The lower-level values this tracer is made of (for graph walks)."""
+        return (self._lower(),)
+
     @property
     def _value(self):
         x = self

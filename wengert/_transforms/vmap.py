@@ -42,6 +42,9 @@ class BatchTracer(Tracer):
         raise WengertError("a vmapped value escaped its vmap (or its concrete value was "
                            "requested inside vmap); return it from the vmapped function instead.")
 
+    def _payload(self):
+        return (self.val,)
+
     @property
     def _value(self):
         raise WengertError(

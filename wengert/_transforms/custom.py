@@ -1,0 +1,354 @@
+"""User-defined derivative rules: ``custom_vjp``, ``custom_jvp`` (JAX semantics).
+
+Each decorated function becomes one application of a primitive whose rules call the user's
+functions, so it behaves like any built-in op under every transform:
+
+* ``custom_vjp``: the primitive's outputs are the function's outputs followed by the residuals
+  of ``fwd``; its VJP calls ``bwd(res, g)``.  Its JVP (which JAX refuses) is derived: ``bwd``
+  is linear in ``g``, so the JVP ``J t`` is the VJP of ``g -> bwd(res, g)`` applied to ``t``
+  (reverse-over-reverse); residual tangents come from differentiating ``fwd``.
+* ``custom_jvp``: the JVP is the user's rule; the VJP is derived the same way, by transposing
+  the rule's linear map ``t -> jvp_rule(x, t)[1]``.
+* Under ``vmap`` the user's functions are vmapped and the primitive is bound again below.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .._core.primitive import Primitive, bind
+from .._core.state import no_grad
+from .._core.tensor import Tensor
+from .._errors import WengertError
+from .._tree import tree_flatten
+from ._util import as_tensor
+
+
+class CustomRuleError(WengertError, TypeError):
+    """A user-supplied derivative rule returned something of the wrong structure."""
+
+
+def _wrap_leaves(leaves):
+    return [Tensor._wrap(np.asarray(v)) if not isinstance(v, Tensor) else v for v in leaves]
+
+
+def _zeros_like(x):
+    x = as_tensor(x)
+    from .._core.state import lib
+    return lib.zeros(x.shape, x.dtype)
+
+
+class _Info:
+    """The user's functions and the tree structures discovered when they run."""
+
+    __slots__ = ("name", "fun", "fwd", "bwd", "jvp_rule", "in_td", "out_td", "n_out", "res_td",
+                 "owner", "__weakref__")
+
+    def __init__(self, name, in_td, fun=None, fwd=None, bwd=None, jvp_rule=None, owner=None):
+        self.owner = owner
+        self.name = name
+        self.fun = fun
+        self.fwd = fwd
+        self.bwd = bwd
+        self.jvp_rule = jvp_rule
+        self.in_td = in_td
+        self.out_td = None
+        self.n_out = None
+        self.res_td = None
+
+
+# --- custom_vjp ------------------------------------------------------------------------------------
+_running = set()  # custom functions whose own rule is being evaluated (fwd calling f)
+
+
+def _cvjp_run(info, leaves):
+    args = info.in_td.unflatten(leaves)
+    _running.add(info.owner)
+    try:
+        res = info.fwd(*args)
+    finally:
+        _running.discard(info.owner)
+    if not (isinstance(res, tuple) and len(res) == 2):
+        raise CustomRuleError(f"custom_vjp fwd rule of {info.name} must return a pair "
+                              f"(output, residuals), got {type(res).__name__}")
+    out, r = res
+    o_leaves, info.out_td = tree_flatten(out)
+    r_leaves, info.res_td = tree_flatten(r)
+    info.n_out = len(o_leaves)
+    return o_leaves, r_leaves
+
+
+def _cvjp_impl(*arrays, info):
+    with no_grad():
+        o, r = _cvjp_run(info, _wrap_leaves(arrays))
+    return tuple(np.asarray(x._value if isinstance(x, Tensor) else x) for x in o + r)
+
+
+def _bwd_leaves(info, res, ct):
+    cts = info.bwd(res, ct)
+    if not isinstance(cts, (tuple, list)):
+        raise CustomRuleError(f"custom_vjp bwd rule of {info.name} must return a tuple with one "
+                              f"cotangent per positional argument, got {type(cts).__name__}")
+    n_args = len(info.in_td.children)
+    if len(cts) != n_args:
+        raise CustomRuleError(f"custom_vjp bwd rule of {info.name} returned {len(cts)} "
+                              f"cotangents for {n_args} positional arguments")
+    leaves = []
+    for arg_td, c in zip(info.in_td.children, cts):
+        if c is None:
+            leaves.extend([None] * arg_td.num_leaves)
+            continue
+        cl, ctd = tree_flatten(c)
+        if ctd != arg_td:
+            raise CustomRuleError(f"custom_vjp bwd rule of {info.name}: a cotangent has "
+                                  f"structure {ctd}, but its argument has {arg_td}")
+        leaves.extend(cl)
+    return leaves
+
+
+def _cvjp_vjp(needs, g, out, *args, info):
+    n = info.n_out
+    res = info.res_td.unflatten(list(out[n:]))
+    ct = info.out_td.unflatten(list(g[:n]))
+    return tuple(_bwd_leaves(info, res, ct))
+
+
+def _cvjp_jvp(tangents, out, *args, info):
+    from .forward import jvp
+    from .reverse import vjp
+    n = info.n_out
+    tans = [t if t is not None else _zeros_like(a) for t, a in zip(tangents, args)]
+    res_t = []
+    if len(out) > n:
+        def residuals(*leaves):
+            return tuple(_cvjp_run(info, list(leaves))[1])
+        res_t = list(jvp(residuals, tuple(args), tuple(tans))[1])
+    res = info.res_td.unflatten(list(out[n:]))
+    live = [i for i, t in enumerate(tangents) if t is not None]
+
+    def pullback_of_g(*gs):
+        cts = _bwd_leaves(info, res, info.out_td.unflatten(list(gs)))
+        return tuple(cts[i] if cts[i] is not None else _zeros_like(args[i]) for i in live)
+
+    g0 = tuple(_zeros_like(o) for o in out[:n])
+    _, transpose = vjp(pullback_of_g, *g0)
+    out_t = transpose(tuple(tangents[i] for i in live))
+    return tuple(out_t) + tuple(res_t)
+
+
+def _cvjp_batch(vals, dims, info):
+    from .vmap import vmap
+    axes = tuple(dims)
+
+    def fwd_b(*leaves):
+        def one(*ls):
+            o, r = _cvjp_run(info, list(ls))
+            return tuple(o), tuple(r)
+        o, r = vmap(one, in_axes=axes)(*leaves)
+        return (list(o), list(r))
+
+    def bwd_b(res, ct):
+        def one(r, c):
+            return tuple(_bwd_leaves(info, info.res_td.unflatten(list(r)),
+                                     info.out_td.unflatten(list(c))))
+        cts = vmap(one)(tuple(res), tuple(ct))
+        return tuple(cts)
+
+    # the batched rule, with the leaves as positional arguments
+    flat_td = tree_flatten(tuple(range(len(vals))))[1]
+    binfo = _Info(info.name + "_batched", flat_td, fwd=fwd_b, bwd=bwd_b, owner=info.owner)
+    moved = [v for v in vals]
+    outs = bind(custom_vjp_p, *moved, info=binfo)
+    return outs, [0] * len(outs)
+
+
+custom_vjp_p = Primitive("custom_vjp_call", _cvjp_impl, vjp=_cvjp_vjp, jvp=_cvjp_jvp,
+                         multiple_results=True, save_args=False, save_out=True)
+custom_vjp_p.batch = lambda vals, dims, info: _cvjp_batch(vals, dims, info)
+
+
+class custom_vjp:
+    """Give ``fun`` a user-defined VJP (JAX semantics).
+
+    Example::
+
+        @wg.custom_vjp
+        def softplus(x):
+            return wnp.logaddexp(x, 0.0)
+
+        def fwd(x):
+            return softplus(x), x            # output, residuals
+
+        def bwd(x, g):
+            return (g * wnp.sigmoid(x),)     # one cotangent per argument
+
+        softplus.defvjp(fwd, bwd)
+
+    ``bwd`` written with wengert ops is itself differentiable (higher order works), and the
+    function also works under ``jvp``/``jacfwd``/``hessian`` through a derived forward rule.
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd = None
+        self.bwd = None
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def defvjp(self, fwd, bwd):
+        self.fwd = fwd
+        self.bwd = bwd
+        return self
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise CustomRuleError(f"custom_vjp function {self.__name__} has no rule yet; call "
+                                  f".defvjp(fwd, bwd) first")
+        if self in _running:  # fwd calling the function itself: just evaluate it
+            return self.fun(*args)
+        static = {i: args[i] for i in self.nondiff_argnums}
+        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+
+        def full(d):
+            it = iter(d)
+            return [static[i] if i in static else next(it) for i in range(len(args))]
+
+        fwd = (lambda *d: self.fwd(*full(d))) if static else self.fwd
+        if static:
+            st = tuple(static[i] for i in sorted(static))
+
+            def bwd(res, ct):
+                return self.bwd(*st, res, ct)
+        else:
+            bwd = self.bwd
+        leaves, in_td = tree_flatten(dyn)
+        info = _Info(getattr(self.fun, "__name__", "f"), in_td, fwd=fwd, bwd=bwd, owner=self)
+        leaves = [as_tensor(x) for x in leaves]
+        outs = bind(custom_vjp_p, *leaves, info=info)
+        return info.out_td.unflatten(list(outs[:info.n_out]))
+
+
+# --- custom_jvp ------------------------------------------------------------------------------------
+def _cjvp_impl(*arrays, info):
+    with no_grad():
+        out = info.fun(*info.in_td.unflatten(_wrap_leaves(arrays)))
+    o_leaves, info.out_td = tree_flatten(out)
+    info.n_out = len(o_leaves)
+    return tuple(np.asarray(x._value if isinstance(x, Tensor) else x) for x in o_leaves)
+
+
+def _cjvp_rule_tangents(info, args, tans):
+    primals = info.in_td.unflatten(list(args))
+    tangents = info.in_td.unflatten(list(tans))
+    res = info.jvp_rule(tuple(primals), tuple(tangents))
+    if not (isinstance(res, (tuple, list)) and len(res) == 2):
+        raise CustomRuleError(f"custom_jvp rule of {info.name} must return a pair "
+                              f"(primal_out, tangent_out)")
+    t_leaves, t_td = tree_flatten(res[1])
+    if info.out_td is not None and t_td != info.out_td:
+        raise CustomRuleError(f"custom_jvp rule of {info.name}: tangent_out has structure "
+                              f"{t_td}, but the output has {info.out_td}")
+    return t_leaves
+
+
+def _cjvp_jvp(tangents, out, *args, info):
+    tans = [t if t is not None else _zeros_like(a) for t, a in zip(tangents, args)]
+    return tuple(_cjvp_rule_tangents(info, args, tans))
+
+
+def _cjvp_vjp(needs, g, out, *args, info):
+    from .reverse import vjp
+    live = [i for i, nd in enumerate(needs) if nd]
+
+    def push(*ts):
+        full = [_zeros_like(a) for a in args]
+        for i, t in zip(live, ts):
+            full[i] = t
+        return tuple(_cjvp_rule_tangents(info, args, full))
+
+    _, pull = vjp(push, *[_zeros_like(args[i]) for i in live])
+    cts = pull(tuple(g))
+    res = [None] * len(args)
+    for i, c in zip(live, cts):
+        res[i] = c
+    return tuple(res)
+
+
+def _cjvp_batch(vals, dims, info):
+    from .vmap import vmap
+    axes = tuple(dims)
+    flat_td = tree_flatten(tuple(range(len(vals))))[1]
+
+    def fun_b(*leaves):
+        def one(*ls):
+            o_leaves, info.out_td = tree_flatten(info.fun(*info.in_td.unflatten(list(ls))))
+            info.n_out = len(o_leaves)
+            return tuple(o_leaves)
+        return list(vmap(one, in_axes=axes)(*leaves))
+
+    def rule_b(primals, tangents):
+        def one(p, t):
+            return tuple(_cjvp_rule_tangents(info, list(p), list(t)))
+        return None, list(vmap(one, in_axes=(axes, axes))(tuple(primals), tuple(tangents)))
+
+    binfo = _Info(info.name + "_batched", flat_td, fun=fun_b, jvp_rule=rule_b)
+    outs = bind(custom_jvp_p, *vals, info=binfo)
+    return outs, [0] * len(outs)
+
+
+custom_jvp_p = Primitive("custom_jvp_call", _cjvp_impl, vjp=_cjvp_vjp, jvp=_cjvp_jvp,
+                         multiple_results=True)
+custom_jvp_p.batch = lambda vals, dims, info: _cjvp_batch(vals, dims, info)
+
+
+class custom_jvp:
+    """Give ``fun`` a user-defined JVP (JAX semantics): ``f.defjvp(rule)`` with
+    ``rule(primals, tangents) -> (primal_out, tangent_out)``.  Reverse mode is derived by
+    transposing the rule (it must be linear in the tangents and written with wengert ops)."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.jvp_rule = None
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def defjvp(self, rule):
+        self.jvp_rule = rule
+        return rule
+
+    def defjvps(self, *tangent_fns):
+        def rule(primals, tangents):
+            out = self.fun(*primals)
+            acc = None
+            for fn, t in zip(tangent_fns, tangents):
+                if fn is None:
+                    continue
+                term = fn(t, out, *primals)
+                acc = term if acc is None else acc + term
+            return out, acc
+        self.jvp_rule = rule
+
+    def __call__(self, *args):
+        if self.jvp_rule is None:
+            raise CustomRuleError(f"custom_jvp function {self.__name__} has no rule yet; call "
+                                  f".defjvp(rule) first")
+        static = {i: args[i] for i in self.nondiff_argnums}
+        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+
+        def full(d):
+            it = iter(d)
+            return [static[i] if i in static else next(it) for i in range(len(args))]
+
+        fun = (lambda *d: self.fun(*full(d))) if static else self.fun
+        if static:
+            st = tuple(static[i] for i in sorted(static))
+
+            def rule(primals, tangents):
+                return self.jvp_rule(*st, primals, tangents)
+        else:
+            rule = self.jvp_rule
+        leaves, in_td = tree_flatten(dyn)
+        info = _Info(getattr(self.fun, "__name__", "f"), in_td, fun=fun, jvp_rule=rule)
+        outs = bind(custom_jvp_p, *[as_tensor(x) for x in leaves], info=info)
+        return info.out_td.unflatten(list(outs))
