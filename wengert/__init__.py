@@ -31,6 +31,12 @@ from ._transforms.forward import jvp as jvp, linearize as linearize
 from ._transforms.reverse import grad as grad, value_and_grad as value_and_grad, vjp as vjp
 from ._transforms.vmap import vmap as vmap
 from ._transforms.custom import custom_jvp as custom_jvp, custom_vjp as custom_vjp
+from ._transforms.checkpoint import (
+    checkpoint as checkpoint,
+    checkpoint_loop as checkpoint_loop,
+    checkpoint_sequential as checkpoint_sequential,
+)
+from ._core import memory as memory
 from ._transforms.derived import (
     hessian as hessian,
     hvp as hvp,

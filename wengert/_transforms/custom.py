@@ -124,6 +124,10 @@ def _cvjp_jvp(tangents, out, *args, info):
         def residuals(*leaves):
             return tuple(_cvjp_run(info, list(leaves))[1])
         res_t = list(jvp(residuals, tuple(args), tuple(tans))[1])
+    if info.fun is not None:  # a natural forward rule exists (checkpoint): use it
+        def outputs(*leaves):
+            return tuple(tree_flatten(info.fun(*info.in_td.unflatten(list(leaves))))[0])
+        return tuple(jvp(outputs, tuple(args), tuple(tans))[1]) + tuple(res_t)
     res = info.res_td.unflatten(list(out[n:]))
     live = [i for i, t in enumerate(tangents) if t is not None]
 
