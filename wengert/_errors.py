@@ -35,7 +35,7 @@ class DTypeError(WengertError, TypeError):
     """
 
 
-class InplaceError(WengertError, RuntimeError):
+class InplaceError(GradientError):
     """An in-place operation would corrupt a value needed for a gradient.
 
     Example: ``y = x * w; x.add_(1); y.backward()`` (``x`` was saved by ``MulBackward0``).

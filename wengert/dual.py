@@ -3,15 +3,46 @@
 ``Dual`` works on Python/NumPy scalars, with Python numbers on either side of every
 operator; ``wengert.dual.sin``, ``cos``, ... extend the elementary functions by
 f(a + bε) = f(a) + f'(a) b ε.  Duals nest (a dual whose parts are duals gives second
-derivatives).  For arrays and every other op, use ``wg.jvp`` or forward_ad.
+derivatives, see ``derivative``).  ``numpy.sin(d)`` and the other NumPy ufuncs listed in
+``FUNCTIONS`` also work on a Dual (NumPy calls its methods).  For arrays and every other
+op, use ``wg.jvp`` or ``wg.autograd.forward_ad``.
+
+Conventions: the real part behaves exactly as the Python scalar computation would
+(``1 / Dual(0.0)`` raises ZeroDivisionError, ``log(Dual(-1.0))`` raises ValueError).
+Where the function is finite but its derivative is not (``sqrt`` at 0, ``x ** 0.5`` at 0,
+``arcsin`` at ±1), the dual part is ±inf.  At kinks the derivative is the minimum-norm
+subgradient: ``abs'(0) = 0``, ``relu'(0) = 0``; piecewise-constant functions (``floor``,
+``sign``, ``//``) have derivative 0.  Comparisons and ``bool`` look at the real part.
 """
 from __future__ import annotations
 
 import math
 
 
+def _is_zero(x) -> bool:
+    """Exactly zero, including every nested dual part."""
+    if isinstance(x, Dual):
+        return _is_zero(x.real) and _is_zero(x.dual)
+    return x == 0
+
+
+def _recip(x):
+    """1/x, with 1/±0 = ±inf for plain numbers (a derivative that is infinite where the
+    function itself is finite)."""
+    if not isinstance(x, Dual) and x == 0:
+        return math.copysign(math.inf, x)
+    return 1 / x
+
+
+def _real_part(x):
+    """The innermost real part of a (possibly nested) dual number."""
+    while isinstance(x, Dual):
+        x = x.real
+    return x
+
+
 class Dual:
-    """A dual number ``real + dual·ε``.
+    """A dual number ``real + dual·ε`` (ε² = 0); ``real`` and ``dual`` may be Duals.
 
     Example::
 
@@ -23,13 +54,22 @@ class Dual:
     __slots__ = ("real", "dual")
 
     def __init__(self, real, dual=0.0):
+        if isinstance(real, complex) or isinstance(dual, complex):
+            raise TypeError("Dual: real and dual parts must be real numbers (or Duals), "
+                            "not complex; use wg.jvp for complex functions.")
         self.real = real
         self.dual = dual
 
     @staticmethod
     def _lift(x):
-        return x if isinstance(x, Dual) else Dual(x, 0.0)
+        if isinstance(x, Dual):
+            return x
+        if isinstance(x, complex):
+            raise TypeError("Dual arithmetic with a complex number is not supported; use "
+                            "wg.jvp for complex functions.")
+        return Dual(x, 0.0)
 
+    # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, o):
         o = Dual._lift(o)
         return Dual(self.real + o.real, self.dual + o.dual)
@@ -57,15 +97,27 @@ class Dual:
     def __rtruediv__(self, o):
         return Dual._lift(o) / self
 
+    def __floordiv__(self, o):
+        o = Dual._lift(o)
+        return Dual(self.real // o.real, 0.0)  # piecewise constant: derivative 0
+
+    def __rfloordiv__(self, o):
+        return Dual._lift(o) // self
+
+    def __mod__(self, o):
+        # a mod b = a - b * floor(a / b)
+        o = Dual._lift(o)
+        q = _real_part(self.real) // _real_part(o.real)
+        return Dual(self.real % o.real, self.dual - o.dual * q)
+
+    def __rmod__(self, o):
+        return Dual._lift(o) % self
+
     def __pow__(self, o):
-        if isinstance(o, Dual):
-            return exp(o * log(self))
-        # d(a^n) = n a^(n-1) da; exact at a = 0 for integer n >= 1
-        d = 0.0 if o == 0 else o * self.real ** (o - 1)
-        return Dual(self.real ** o, d * self.dual)
+        return _pow(self, Dual._lift(o))
 
     def __rpow__(self, o):
-        return exp(self * math.log(o))
+        return _pow(Dual._lift(o), self)
 
     def __neg__(self):
         return Dual(-self.real, -self.dual)
@@ -74,11 +126,16 @@ class Dual:
         return self
 
     def __abs__(self):
-        s = (self.real > 0) - (self.real < 0)  # |x|'(0) = 0
+        r = _real_part(self.real)
+        s = (r > 0) - (r < 0)  # |x|'(0) = 0: the minimum-norm subgradient
         return Dual(abs(self.real), s * self.dual)
 
+    # -- comparisons look at the real part (branching follows the primal) -----------------
     def __eq__(self, o):
         return self.real == (o.real if isinstance(o, Dual) else o)
+
+    def __ne__(self, o):
+        return not self == o
 
     def __lt__(self, o):
         return self.real < (o.real if isinstance(o, Dual) else o)
@@ -92,9 +149,17 @@ class Dual:
     def __ge__(self, o):
         return self.real >= (o.real if isinstance(o, Dual) else o)
 
+    def __bool__(self):
+        return bool(self.real)
+
     __hash__ = None
 
     def __float__(self):
+        if not _is_zero(self.dual):
+            raise TypeError(
+                f"float() of {self!r} would drop its dual part (the derivative). Use .real "
+                "for the value, and wengert.dual.sin/exp/... (or numpy.sin) instead of "
+                "math.sin/exp/..., which convert their argument to float.")
         return float(self.real)
 
     def __repr__(self):
@@ -104,46 +169,127 @@ class Dual:
         return f"Dual({format(self.real, spec)} + {format(self.dual, spec)}ε)"
 
 
-def _elementary(f, df):
-    """Extend ``f`` to duals: f(a + bε) = f(a) + f'(a)·b·ε (recursively for nested duals)."""
+def _pow(x: Dual, y: Dual) -> Dual:
+    """(a + bε) ** (c + dε) = a^c + (b c a^(c-1) + d log(a) a^c) ε."""
+    a, b, c, d = x.real, x.dual, y.real, y.dual
+    real = a ** c
+    dual = 0.0
+    if not _is_zero(b) and not _is_zero(c):
+        if not isinstance(a, Dual) and a == 0 and _real_part(c) < 1:
+            slope = c * math.inf if _real_part(c) != 0 else 0.0  # e.g. sqrt'(0) = inf
+        else:
+            slope = c * a ** (c - 1)
+        dual = dual + b * slope
+    if not _is_zero(d):
+        if not isinstance(a, Dual) and a == 0 and _real_part(c) > 0:
+            pass  # 0 ** y = 0 for every y > 0: constant in y
+        else:
+            dual = dual + d * log(a) * real
+    return Dual(real, dual)
+
+
+def _elementary(name, f, df):
+    """Extend ``f`` to duals: f(a + bε) = f(a) + f'(a)·b·ε (recursively for nested duals).
+
+    ``df(a)`` is written with the functions of this module, so it accepts Duals too."""
 
     def g(x):
         if isinstance(x, Dual):
             return Dual(g(x.real), df(x.real) * x.dual)
         return f(x)
 
-    g.__name__ = f.__name__
+    g.__name__ = g.__qualname__ = name
+    g.__doc__ = f"``{name}`` of a number or a Dual (derivative by the chain rule)."
     return g
 
 
-def _fn(name):
-    # scalar functions that also accept Duals (so derivatives can nest)
-    return globals()[name]
+def _sigmoid(a):
+    if a >= 0:
+        return 1 / (1 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1 + e)
 
 
-sin = _elementary(math.sin, lambda a: cos(a))
-cos = _elementary(math.cos, lambda a: -sin(a))
-tan = _elementary(math.tan, lambda a: 1 + tan(a) ** 2)
-exp = _elementary(math.exp, lambda a: exp(a))
-log = _elementary(math.log, lambda a: 1 / a)
-sqrt = _elementary(math.sqrt, lambda a: 0.5 / sqrt(a))
-tanh = _elementary(math.tanh, lambda a: 1 - tanh(a) ** 2)
-sinh = _elementary(math.sinh, lambda a: cosh(a))
-cosh = _elementary(math.cosh, lambda a: sinh(a))
-arctan = _elementary(math.atan, lambda a: 1 / (1 + a * a))
-log1p = _elementary(math.log1p, lambda a: 1 / (1 + a))
-expm1 = _elementary(math.expm1, lambda a: exp(a))
-sigmoid = _elementary(lambda a: 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a)),
-                      lambda a: sigmoid(a) * (1 - sigmoid(a)))
+def _softplus(a):
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+sin = _elementary("sin", math.sin, lambda a: cos(a))
+cos = _elementary("cos", math.cos, lambda a: -sin(a))
+tan = _elementary("tan", math.tan, lambda a: 1 + tan(a) ** 2)
+arcsin = _elementary("arcsin", math.asin, lambda a: _recip(sqrt(1 - a * a)))
+arccos = _elementary("arccos", math.acos, lambda a: -_recip(sqrt(1 - a * a)))
+arctan = _elementary("arctan", math.atan, lambda a: 1 / (1 + a * a))
+sinh = _elementary("sinh", math.sinh, lambda a: cosh(a))
+cosh = _elementary("cosh", math.cosh, lambda a: sinh(a))
+tanh = _elementary("tanh", math.tanh, lambda a: 1 - tanh(a) ** 2)
+arcsinh = _elementary("arcsinh", math.asinh, lambda a: 1 / sqrt(a * a + 1))
+arccosh = _elementary("arccosh", math.acosh, lambda a: _recip(sqrt(a * a - 1)))
+arctanh = _elementary("arctanh", math.atanh, lambda a: 1 / (1 - a * a))
+exp = _elementary("exp", math.exp, lambda a: exp(a))
+exp2 = _elementary("exp2", lambda a: 2.0 ** a, lambda a: math.log(2.0) * exp2(a))
+expm1 = _elementary("expm1", math.expm1, lambda a: exp(a))
+log = _elementary("log", math.log, lambda a: 1 / a)
+log2 = _elementary("log2", math.log2, lambda a: 1 / (a * math.log(2.0)))
+log10 = _elementary("log10", math.log10, lambda a: 1 / (a * math.log(10.0)))
+log1p = _elementary("log1p", math.log1p, lambda a: 1 / (1 + a))
+sqrt = _elementary("sqrt", math.sqrt, lambda a: 0.5 * _recip(sqrt(a)))
+cbrt = _elementary("cbrt", lambda a: math.copysign(abs(a) ** (1 / 3), a),
+                   lambda a: (1 / 3) * _recip(cbrt(a) ** 2))
+erf = _elementary("erf", math.erf, lambda a: (2 / math.sqrt(math.pi)) * exp(-a * a))
+sigmoid = _elementary("sigmoid", _sigmoid, lambda a: sigmoid(a) * (1 - sigmoid(a)))
+softplus = _elementary("softplus", _softplus, lambda a: sigmoid(a))
+floor = _elementary("floor", lambda a: float(math.floor(a)), lambda a: 0.0)
+ceil = _elementary("ceil", lambda a: float(math.ceil(a)), lambda a: 0.0)
+sign = _elementary("sign", lambda a: float((a > 0) - (a < 0)), lambda a: 0.0)
+
+# aliases with the math module's names
+asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+
+
+def square(x):
+    return x * x
+
+
+def absolute(x):
+    """|x| with |x|'(0) = 0."""
+    return abs(x)
 
 
 def relu(x):
     """max(x, 0) with relu'(0) = 0."""
     if isinstance(x, Dual):
-        return Dual(relu(x.real), (1.0 if x.real > 0 else 0.0) * x.dual)
+        return Dual(relu(x.real), (1.0 if _real_part(x.real) > 0 else 0.0) * x.dual)
     return x if x > 0 else 0.0 * x
 
 
-def derivative(f, x):
-    """f'(x) by one evaluation at the dual number x + ε."""
-    return f(Dual(x, 1.0)).dual
+def power(x, y):
+    return Dual._lift(x) ** y if not isinstance(x, Dual) and isinstance(y, Dual) else x ** y
+
+
+def derivative(f, x, n=1):
+    """The ``n``-th derivative of scalar ``f`` at ``x``, by nesting dual numbers ``n`` deep
+    (``f`` must be built from Dual arithmetic and this module's functions)."""
+    if n < 0:
+        raise ValueError(f"derivative: n must be >= 0, got {n}")
+    seed = x
+    for _ in range(n):
+        seed = Dual(seed, 1.0)
+    out = f(seed)
+    for _ in range(n):
+        if not isinstance(out, Dual):
+            return 0.0  # f did not depend on x at this depth
+        out = out.dual
+    while isinstance(out, Dual):  # perturbations of inner levels that did not reach
+        out = out.real
+    return out
+
+
+FUNCTIONS = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+             "arcsinh", "arccosh", "arctanh", "exp", "exp2", "expm1", "log", "log2", "log10",
+             "log1p", "sqrt", "cbrt", "square", "floor", "ceil", "sign")
+
+# NumPy calls ``x.sin()`` etc. when a ufunc meets an object (numpy.sin(Dual(...)))
+for _name in FUNCTIONS:
+    setattr(Dual, _name, (lambda fn: lambda self: fn(self))(globals()[_name]))
+del _name

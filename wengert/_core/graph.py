@@ -12,7 +12,8 @@ import weakref
 
 import numpy as np
 
-from .._errors import GradientError, InplaceError, ShapeError
+from .._errors import GradientError, InplaceError, NonScalarOutputError, ShapeError
+from . import memory as _memory
 from . import primitive as _prim
 from .state import lib, state
 from .tensor import Tensor, _RemovableHandle, is_differentiable_dtype
@@ -55,6 +56,9 @@ class Node:
                  "__weakref__")
 
     def name(self) -> str:
+        info = self.params.get("info") if isinstance(self.params, dict) else None
+        if info is not None and hasattr(info, "name"):
+            return _camel(info.name) + "Backward"  # a user-defined rule: MyFunctionBackward
         return _camel(self.prim.name) + "Backward0"
 
     def __repr__(self):
@@ -103,6 +107,8 @@ class Node:
                 "first call if you need to backward through the graph again.")
 
     def release(self):
+        if self.metadata:
+            _memory.on_release(self)
         self.saved = None
         self.saved_out = None
         self._freed = True
@@ -113,8 +119,10 @@ class Node:
         self._check_alive()
         prim = self.prim
         n_in = len(self.needs)
-        if prim.zero_deriv:
-            return (None,) * n_in
+        if prim.zero_deriv:  # zeros, not None: as PyTorch, floor(x).sum().backward() sets
+            # x.grad to zeros (a symbolic zero would leave .grad unset)
+            return tuple(lib.zeros(s, d) if need else None
+                         for need, (s, d) in zip(self.needs, self.in_avals))
         if self.saved is not None:
             args = self.saved
             for a, v in zip(args, self.versions):
@@ -138,7 +146,9 @@ class Node:
                     o._output_nr = i
                 outs.append(o)
             out = tuple(outs) if prim.multiple_results else outs[0]
-        if prim.multiple_results:
+        if prim.multiple_results and prim.symbolic_zeros:
+            g = tuple(buf)
+        elif prim.multiple_results:
             g = tuple(b if b is not None else lib.zeros(s, d)
                       for b, (s, d) in zip(buf, self.out_avals))
         else:
@@ -250,6 +260,8 @@ def record(prim, args, params, out):
         node.versions = ()
     node.out_avals = tuple((o.shape, o.dtype) for o in outs)
     node.saved_out = tuple(o._alias() for o in outs) if prim.save_out else None
+    if _memory._trackers:
+        _memory.on_record(node)
     new_outs = []
     for i, o in enumerate(outs):
         if is_differentiable_dtype(o.dtype):
@@ -435,6 +447,8 @@ def _as_cotangent(g, like):
         raise ShapeError(
             f"Mismatch in shape: gradient has a shape of {g.shape} and the output has a "
             f"shape of {like.shape}; pass a gradient of exactly the output's shape.")
+    if g.dtype != like.dtype:
+        g = fit_cotangent(g, like.shape, like.dtype)  # a gradient has its value's dtype
     return g
 
 
@@ -448,7 +462,7 @@ def _check_outputs(outputs, grads, fn_name):
                 "requires_grad=True on the inputs (and do not compute it under no_grad).")
         if g is None:
             if t.size != 1:
-                raise GradientError(
+                raise NonScalarOutputError(
                     f"{fn_name}: grad can be implicitly created only for scalar outputs, but "
                     f"output {i} has shape {t.shape}. Pass gradient= (an array of that shape, "
                     "e.g. ones) or reduce the output first, e.g. y.sum().backward().")

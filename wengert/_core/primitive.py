@@ -21,7 +21,8 @@ from .tensor import Tensor, is_differentiable_dtype
 
 class Primitive:
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "taylor", "multiple_results",
-                 "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc")
+                 "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc",
+                 "symbolic_zeros")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, taylor=None,
                  multiple_results=False, nondiff=False, zero_deriv=False,
@@ -38,6 +39,8 @@ class Primitive:
         self.save_args = save_args      # the vjp rule reads the input values
         self.save_out = save_out        # the vjp rule reads the output value
         self.linear = linear
+        # multiple_results: pass None (not zeros) for outputs that received no cotangent
+        self.symbolic_zeros = False
         PRIMITIVES[name] = self
 
     def __repr__(self):

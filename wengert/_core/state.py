@@ -7,6 +7,7 @@ trace: it is a graph recorded on whatever objects the user's code sees (see grap
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import threading
 
@@ -15,6 +16,7 @@ class _State(threading.local):
     def __init__(self):
         self.grad_enabled = True
         self.traces = []  # active Trace objects, innermost (highest level) last
+        self.mode_stack = []  # grad modes to restore when no_grad/enable_grad blocks exit
 
 
 state = _State()
@@ -38,30 +40,67 @@ class lib:
 
 
 class _GradMode:
-    """Shared implementation of no_grad / enable_grad / set_grad_enabled."""
+    """Shared implementation of no_grad / enable_grad / set_grad_enabled.
+
+    The previous mode is kept on a per-thread stack, so one instance may be entered again
+    (nested) or from several threads at once.  As a decorator the mode applies while the
+    function runs (each resumption, for a generator function).
+    """
 
     _enabled = True
 
+    def __new__(cls, *args):
+        self = super().__new__(cls)
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]):
+            # `@no_grad` without parentheses, as PyTorch allows
+            self.__init__()
+            return self(args[0])
+        return self
+
+    def __init__(self, *args):
+        if args:
+            raise TypeError(f"{type(self).__name__}() takes no arguments")
+
     def __enter__(self):
-        self._prev = state.grad_enabled
-        state.grad_enabled = self._enabled
+        st = state
+        st.mode_stack.append(st.grad_enabled)
+        st.grad_enabled = self._enabled
         return self
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._prev
+        st = state
+        st.grad_enabled = st.mode_stack.pop()
         return False
 
     def __call__(self, fn):
         enabled = self._enabled
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def gen_wrapper(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                sent = None
+                while True:
+                    prev = state.grad_enabled
+                    state.grad_enabled = enabled
+                    try:
+                        item = gen.send(sent)
+                    except StopIteration as stop:
+                        return stop.value
+                    finally:
+                        state.grad_enabled = prev
+                    sent = yield item
+
+            return gen_wrapper
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = state.grad_enabled
-            state.grad_enabled = enabled
+            st = state
+            prev = st.grad_enabled
+            st.grad_enabled = enabled
             try:
                 return fn(*args, **kwargs)
             finally:
-                state.grad_enabled = prev
+                st.grad_enabled = prev
 
         return wrapper
 
@@ -69,7 +108,8 @@ class _GradMode:
 class no_grad(_GradMode):
     """Context manager and decorator: operations inside are not recorded for reverse mode.
 
-    Forward-mode tangents (``jvp``, dual tensors) still propagate, as in PyTorch.
+    Forward-mode tangents (``jvp``, dual tensors) still propagate, as in PyTorch.  The mode
+    is per thread: ``no_grad`` in one thread does not affect another.
     """
 
     _enabled = False
@@ -82,7 +122,8 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """``with set_grad_enabled(flag):`` records operations iff ``flag``."""
+    """``set_grad_enabled(flag)`` sets the mode at once (as a plain call); as a context
+    manager it restores the previous mode on exit; as a decorator it applies to the call."""
 
     def __init__(self, mode: bool):
         self._enabled = bool(mode)
@@ -90,7 +131,13 @@ class set_grad_enabled(_GradMode):
         state.grad_enabled = self._enabled
 
     def __enter__(self):
+        state.mode_stack.append(self._prev)
+        state.grad_enabled = self._enabled
         return self
+
+    def __call__(self, fn):
+        state.grad_enabled = self._prev  # used as a decorator: the call did not mean "set now"
+        return super().__call__(fn)
 
 
 def is_grad_enabled() -> bool:

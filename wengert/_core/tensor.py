@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 
 from .._errors import ConcretizationError, DTypeError, GradientError
-from .state import state
+from .state import new_level, state
 
 
 def is_differentiable_dtype(dtype) -> bool:
@@ -46,6 +46,8 @@ class Tensor:
     _retains_grad = False
     _accum = None         # weakref to this leaf's AccumulateGrad node
     _trace = None         # tracers: the Trace that owns them
+    _base = None          # weakref to the tensor this one is `.data`/`.detach()` of
+    _birth = 0            # leaves: when requires_grad was switched on (see state.new_level)
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -82,7 +84,9 @@ class Tensor:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        """The number of elements, as NumPy's ``a.size``; also callable as PyTorch's
+        ``t.size()`` (the shape) and ``t.size(dim)``."""
+        return _Size(int(np.prod(self.shape, dtype=np.int64)), self.shape)
 
     def __len__(self):
         if not self.shape:
@@ -113,6 +117,8 @@ class Tensor:
                 "you can only change requires_grad flags of leaf tensors; this tensor was "
                 f"produced by {self.grad_fn.name()}. Use y = x.detach() to get a tensor that "
                 "does not require grad.")
+        if flag and not self._rg:
+            self._birth = new_level()
         self._rg = flag
 
     def requires_grad_(self, requires_grad=True):
@@ -130,16 +136,22 @@ class Tensor:
     @grad.setter
     def grad(self, value):
         if value is not None and not isinstance(value, Tensor):
-            value = Tensor._wrap(np.asarray(value))
+            value = Tensor._wrap(np.array(value, dtype=self.dtype))
         if value is not None and value.shape != self.shape:
             from .._errors import ShapeError
             raise ShapeError(f"assigned grad has shape {value.shape}, but the tensor has "
                              f"shape {self.shape}; they must match.")
+        if value is not None and value.dtype != self.dtype:
+            from .state import lib
+            value = lib.astype(value, self.dtype)  # a gradient has its tensor's dtype
         self._grad = value
 
     @property
     def data(self):
-        """A tensor with the same value that does not require grad (see also ``detach``)."""
+        """A tensor with the same value that does not require grad (see also ``detach``).
+
+        In-place updates of it reach this tensor without being recorded
+        (``p.data.mul_(0.9)``, ``p.data -= lr * g``), as in PyTorch."""
         return self.detach()
 
     @data.setter
@@ -149,8 +161,14 @@ class Tensor:
         self._version += 1
 
     def detach(self) -> "Tensor":
-        """A tensor with the same value, cut from the graph (and from every trace's tangent)."""
-        return self._alias()
+        """A tensor with the same value, cut from the graph (and from every trace's tangent).
+
+        It shares this tensor's data: an in-place update of the result (``add_``,
+        ``x[i] = v``, ...) is written through to this tensor and bumps its version."""
+        d = self._alias()
+        if type(d) is Tensor and type(self) is Tensor:
+            d._base = weakref.ref(self)
+        return d
 
     def detach_(self):
         self.grad_fn = None
@@ -230,7 +248,7 @@ class Tensor:
         return v.item()
 
     def __array__(self, dtype=None, copy=None):
-        if self._rg or self._trace is not None:
+        if self._rg or (self._trace is not None and self._trace.active):
             raise GradientError(
                 "a tensor that requires grad (or a traced value) was converted to a NumPy "
                 "array, which would silently drop it from the graph. Call a wengert.numpy "
@@ -283,6 +301,18 @@ class Tensor:
 
     def __copy__(self):
         return self.__deepcopy__({})
+
+
+class _Size(int):
+    """``t.size``: an int (NumPy's element count) that PyTorch code may also call."""
+
+    def __new__(cls, n, shape):
+        self = super().__new__(cls, n)
+        self._shape = shape
+        return self
+
+    def __call__(self, dim=None):
+        return self._shape if dim is None else self._shape[dim]
 
 
 class _RemovableHandle:

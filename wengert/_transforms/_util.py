@@ -41,3 +41,58 @@ def normalize_argnums(argnums, nargs, api):
             raise ValueError(f"{api}: argnums {argnums!r} is out of range for a function "
                              f"called with {nargs} positional arguments.")
     return single, tuple(a % nargs for a in nums)
+
+
+def reaches_outside(values, internal=None) -> bool:
+    """Does the reverse-mode graph of ``values`` reach a leaf that requires grad and is not
+    internal, i.e. was not made a leaf during the transform call ``internal = (start, stop)``
+    (levels from ``state.new_level``; ``None`` means "from now on": every leaf existing now
+    counts as outside)?
+
+    Such a dependency means a result computed from ``values`` must stay differentiable for an
+    enclosing computation.  The walk looks through tracers to their primals and tangents:
+    forward-mode tracers carry the reverse graphs of the values below them.
+    """
+    from .._core.graph import AccumulateGrad
+    from .._core.trace import Tracer
+
+    if internal is None:
+        from .._core.state import new_level
+        lo = hi = new_level()
+    else:
+        lo, hi = internal
+    seen_t = set()
+    seen_n = set()
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    nodes = []
+    while tensors or nodes:
+        if tensors:
+            v = tensors.pop()
+            if not isinstance(v, Tensor) or id(v) in seen_t:
+                continue
+            seen_t.add(id(v))
+            if isinstance(v, Tracer):
+                tensors.extend(v._payload())
+            if v._rg:
+                if v.grad_fn is None:
+                    b = v._birth
+                    if not lo <= b < hi:
+                        # a transform's private input alias matters only to calls nested
+                        # in that transform's forward pass (they started before it ended)
+                        end = getattr(v, "_owner_stop", None)
+                        if end is None or end > lo:
+                            return True
+                else:
+                    nodes.append(v.grad_fn)
+            continue
+        n = nodes.pop()
+        if n in seen_n:
+            continue
+        seen_n.add(n)
+        if type(n) is AccumulateGrad:
+            tensors.append(n.variable)
+            continue
+        for p, _ in n.next_functions:
+            if p is not None and p not in seen_n:
+                nodes.append(p)
+    return False

@@ -108,10 +108,22 @@ def _bwd_leaves(info, res, ct):
 
 
 def _cvjp_vjp(needs, g, out, *args, info):
+    from .reverse import vjp
     n = info.n_out
     res = info.res_td.unflatten(list(out[n:]))
-    ct = info.out_td.unflatten(list(g[:n]))
-    return tuple(_bwd_leaves(info, res, ct))
+    ct = info.out_td.unflatten([c if c is not None else _zeros_like(o)
+                                for c, o in zip(g[:n], out[:n])])
+    cts = _bwd_leaves(info, res, ct)
+    if any(c is not None for c in g[n:]):
+        # a residual was used by a differentiated backward pass (higher order): its
+        # dependence on the inputs is the natural derivative of fwd
+        def residuals(*leaves):
+            return tuple(_cvjp_run(info, list(leaves))[1])
+        _, pull = vjp(residuals, *args)
+        extra = pull(tuple(c if c is not None else _zeros_like(o)
+                           for c, o in zip(g[n:], out[n:])))
+        cts = [e if c is None else c + e for c, e in zip(cts, extra)]
+    return tuple(cts)
 
 
 def _cvjp_jvp(tangents, out, *args, info):
@@ -168,7 +180,8 @@ def _cvjp_batch(vals, dims, info):
 
 
 custom_vjp_p = Primitive("custom_vjp_call", _cvjp_impl, vjp=_cvjp_vjp, jvp=_cvjp_jvp,
-                         multiple_results=True, save_args=False, save_out=True)
+                         multiple_results=True, save_args=True, save_out=True)
+custom_vjp_p.symbolic_zeros = True
 custom_vjp_p.batch = lambda vals, dims, info: _cvjp_batch(vals, dims, info)
 
 

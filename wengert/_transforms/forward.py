@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.primitive import bind
-from .._core.state import lib, state
+from .._core.state import lib, new_level, state
 from .._core.tensor import Tensor, is_differentiable_dtype
 from .._core.trace import Trace, Tracer
-from .._errors import GradientError, ShapeError
+from .._errors import GradientError, ShapeError, TreeError
 from .._tree import tree_flatten
-from ._util import as_tensor, check_inexact, to_output
+from ._util import as_tensor, check_inexact, reaches_outside, to_output
 
 
 class JVPTracer(Tracer):
@@ -26,10 +26,15 @@ class JVPTracer(Tracer):
     def _lower(self):
         return self.primal
 
+    def _payload(self):
+        return (self.primal, self.tangent) if self.tangent is not None else (self.primal,)
+
     def _alias(self):
         return JVPTracer(self._trace, self.primal, self.tangent)
 
     def __repr__(self):
+        if not self._trace.active:  # its level has ended: it is just its primal now
+            return repr(self.primal)
         return f"JVPTracer(level={self._trace.level}, primal={self.primal!r}, " \
                f"tangent={self.tangent!r})"
 
@@ -98,7 +103,13 @@ def jvp(fun, primals, tangents, has_aux=False):
         tangents: tuple of the same structure, shapes and dtypes: the direction.
 
     Returns ``(fun(*primals), J @ tangents)``; with ``has_aux``, ``fun`` returns
-    ``(out, aux)`` and the result is ``(out, tangent_out, aux)``.
+    ``(out, aux)`` and the result is ``(out, tangent_out, aux)``.  Called on NumPy arrays
+    or Python scalars, it returns NumPy arrays.
+
+    Example::
+
+        >>> wg.jvp(np.sin, (0.0,), (2.0,))   # wnp.sin; plain numpy.sin dispatches too
+        (array(0.), array(2.))
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples (or lists) of arguments, "
@@ -106,49 +117,74 @@ def jvp(fun, primals, tangents, has_aux=False):
     p_leaves, p_td = tree_flatten(tuple(primals))
     t_leaves, t_td = tree_flatten(tuple(tangents))
     if p_td != t_td:
-        from .._errors import TreeError
         raise TreeError(f"jvp: primals have structure {p_td} but tangents have structure "
                         f"{t_td}; give one tangent per primal, with the same containers.")
     plain = not any(isinstance(x, Tensor) for x in p_leaves)
     with JVPTrace() as trace:
+        start = trace.level
         ins = []
-        for p, t in zip(p_leaves, t_leaves):
+        for k, (p, t) in enumerate(zip(p_leaves, t_leaves)):
             p = as_tensor(p)
             t = as_tensor(t)
             if t.shape != p.shape:
-                raise ShapeError(f"jvp: a tangent has shape {t.shape} but its primal has shape "
-                                 f"{p.shape}; they must match.")
+                raise ShapeError(f"jvp: tangent leaf {k} has shape {t.shape} but its primal "
+                                 f"has shape {p.shape}; they must match.")
             if is_differentiable_dtype(p.dtype):
                 check_inexact(t, "jvp", "tangent")
             ins.append(trace.new(p, t))
         out = fun(*p_td.unflatten(ins))
         aux = None
         if has_aux:
-            out, aux = out
+            try:
+                out, aux = out
+            except (TypeError, ValueError):
+                raise TypeError("jvp(..., has_aux=True): the function must return a pair "
+                                f"(output, aux), but it returned {type(out).__name__}.") \
+                    from None
         o_leaves, o_td = tree_flatten(out)
-        po, to = [], []
+        pairs = []
         for o in o_leaves:
             p, t = _split(o, trace)
+            p = as_tensor(p)
             if t is None:
                 t = _zeros_like(p)
-            po.append(to_output(p, plain))
-            to.append(to_output(t, plain))
+            pairs.append((p, t))
+    internal = (start, new_level())
+    po, to = [], []
+    for p, t in pairs:
+        po.append(to_output(_unhook(p, internal), plain))
+        to.append(to_output(_unhook(t, internal), plain))
     res = (o_td.unflatten(po), o_td.unflatten(to))
     if has_aux:
+        a_leaves, a_td = tree_flatten(aux)
+        aux = a_td.unflatten([to_output(_unhook(a, internal), plain)
+                              if isinstance(a, Tensor) else a for a in a_leaves])
         return res + (aux,)
     return res
 
 
-def linearize(fun, *primals):
-    """``(fun(*primals), jvp_fn)`` where ``jvp_fn(*tangents)`` is the JVP at ``primals``.
+def _unhook(x, internal):
+    """Detach ``x`` from reverse-mode graphs that only reach leaves created inside the
+    transform call (no enclosing computation can ask for their gradient)."""
+    if x._rg and not reaches_outside([x], internal):
+        return x.detach()
+    return x
 
-    The primal output is computed once; each ``jvp_fn`` call re-runs the tangent pass.
+
+def linearize(fun, *primals):
+    """``(fun(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is the JVP of ``fun`` at
+    ``primals``, linear in ``tangents`` (same structure as ``primals``).
+
+    Each ``jvp_fn`` call evaluates ``fun`` again together with its tangent (forward mode),
+    so ``fun`` should be pure.
     """
-    out = jvp(fun, tuple(primals), tuple(_zeros_like(p) if not isinstance(p, (tuple, list, dict))
-                                         else _tree_zeros(p) for p in primals))[0]
+    out = jvp(fun, primals, tuple(_tree_zeros(p) for p in primals))[0]
 
     def jvp_fn(*tangents):
-        return jvp(fun, tuple(primals), tuple(tangents))[1]
+        if len(tangents) != len(primals):
+            raise TreeError(f"linearize: jvp_fn takes {len(primals)} tangent(s), one per "
+                            f"primal, but got {len(tangents)}.")
+        return jvp(fun, primals, tangents)[1]
 
     return out, jvp_fn
 
@@ -169,8 +205,18 @@ def _dual_stack():
 class dual_level:
     """Context manager: ``make_dual`` inside it attaches tangents at this level.
 
-    Levels nest (forward-over-forward), unlike PyTorch: an inner level's tangents are
-    constants to an outer level's derivative and vice versa.
+    Returns the level (an int) from ``__enter__``.  Levels nest (forward-over-forward),
+    unlike PyTorch: each level is its own perturbation, so ``make_dual`` in an inner level
+    on a tensor that already carries an outer tangent gives mixed second derivatives
+    (unpack the inner tangent, then unpack that at the outer level).  On exit, the level's
+    tangents are dropped: its dual tensors behave as their primals.
+
+    Example::
+
+        >>> with forward_ad.dual_level():
+        ...     x = forward_ad.make_dual(wg.tensor(2.0), wg.tensor(1.0))
+        ...     forward_ad.unpack_dual(x ** 3).tangent
+        tensor(12.)
     """
 
     def __enter__(self):
@@ -179,34 +225,105 @@ class dual_level:
         return self.trace.level
 
     def __exit__(self, *exc):
-        _dual_stack().remove(self.trace)
+        st = _dual_stack()
+        if self.trace in st:
+            st.remove(self.trace)
         self.trace.__exit__(*exc)
         return False
 
 
-def _level_trace(level):
+def _level_trace(level, api):
     st = _dual_stack()
     if not st:
-        raise GradientError("make_dual/unpack_dual need an active forward_ad.dual_level(); "
-                            "use `with forward_ad.dual_level(): ...`.")
+        raise GradientError(f"{api} needs an active dual level: use `with "
+                            "wg.autograd.forward_ad.dual_level(): ...` around it.")
     if level is None:
         return st[-1]
     for t in st:
         if t.level == level:
             return t
-    raise GradientError(f"dual level {level} is not active")
+    raise GradientError(f"{api}: dual level {level!r} is not active (active levels: "
+                        f"{[t.level for t in st]}); pass a level returned by an enclosing "
+                        "dual_level(), or omit level= for the innermost one.")
+
+
+def _live(x):
+    """``x`` with the tracers of ended traces replaced by their primals."""
+    while isinstance(x, Tracer) and not x._trace.active:
+        x = x._lower()
+    return x
+
+
+def _split_level(x, trace):
+    """``(x without trace's tangent, x's tangent at trace or None)``.
+
+    Tracers of inner (higher) levels wrap values that may carry ``trace``'s tangent; the
+    tangent of such a value is itself perturbed at the inner level by the mixed term.
+    """
+    x = _live(x)
+    if not isinstance(x, JVPTracer):
+        return x, None
+    if x._trace is trace:
+        return x.primal, x.tangent
+    if x._trace.level < trace.level:
+        return x, None
+    p, tp = _split_level(x.primal, trace)
+    tt, mixed = _split_level(x.tangent, trace)
+    if tp is None and mixed is None:
+        return x, None
+    if tp is None:
+        tp = _zeros_like(p)
+    inner = x._trace
+    return JVPTracer(inner, p, tt), inner.new(tp, mixed)
+
+
+def _attach(x, trace, tangent):
+    """``x`` with its tangent at ``trace`` set to ``tangent`` (below any inner levels)."""
+    x = _live(x)
+    if isinstance(x, JVPTracer) and x._trace.level > trace.level:
+        return JVPTracer(x._trace, _attach(x.primal, trace, tangent), x.tangent)
+    if isinstance(x, JVPTracer) and x._trace is trace:
+        x = x.primal  # replace the tangent this level had
+    d = JVPTracer(trace, x, fit_tangent(tangent, x.shape, x.dtype))
+    if x._rg and state.grad_enabled:
+        # reverse mode through dual tensors: record an identity step on the dual tensor
+        # itself, so ``backward``/``autograd.grad`` from its results reach ``x`` and the
+        # backward pass runs on dual tensors (forward-over-reverse, e.g. Hessian-vector
+        # products, imperatively)
+        d = _record_alias(x, d)
+    return d
+
+
+def _record_alias(x, d):
+    from .._core.graph import record
+    from .reverse import alias_p
+    return record(alias_p, (x,), {}, d)
 
 
 def make_dual(tensor, tangent, *, level=None):
-    """A tensor whose forward-mode tangent at ``level`` (default: innermost) is ``tangent``."""
-    trace = _level_trace(level)
+    """A dual tensor: ``tensor`` with forward-mode tangent ``tangent`` at dual level ``level``
+    (default: the innermost active one).
+
+    ``tensor`` must have a floating-point (or complex) dtype and ``tangent`` its shape.  A
+    tensor that already has a tangent at this level gets the new one.  If ``tensor``
+    requires grad, ``backward`` and ``autograd.grad`` work through the dual tensor's results,
+    and the gradients they return carry tangents too (forward-over-reverse).
+    """
+    trace = _level_trace(level, "make_dual")
     p = as_tensor(tensor)
     t = as_tensor(tangent)
     check_inexact(p, "make_dual", "primal")
     if t.shape != p.shape:
-        raise ShapeError(f"make_dual: tangent shape {t.shape} differs from primal shape "
+        raise ShapeError(f"make_dual: the tangent has shape {t.shape} but the primal has shape "
                          f"{p.shape}; they must match.")
-    return JVPTracer(trace, p, fit_tangent(t, p.shape, p.dtype))
+    check_inexact(t, "make_dual", "tangent")
+    tl = _live(t)
+    if isinstance(tl, JVPTracer) and tl._trace.level > trace.level:
+        raise GradientError(
+            "make_dual: the tangent carries a tangent of an inner dual level (it is a dual "
+            f"tensor at level {tl._trace.level}); attaching it at the outer level "
+            f"{trace.level} is not supported. Unpack it first (unpack_dual(t).primal).")
+    return _attach(p, trace, t)
 
 
 class UnpackedDualTensor(tuple):
@@ -223,9 +340,20 @@ class UnpackedDualTensor(tuple):
     def tangent(self):
         return self[1]
 
+    def __repr__(self):
+        return f"UnpackedDualTensor(primal={self[0]!r}, tangent={self[1]!r})"
+
 
 def unpack_dual(tensor, *, level=None):
-    trace = _level_trace(level)
-    if isinstance(tensor, JVPTracer) and tensor._trace is trace:
-        return UnpackedDualTensor(tensor.primal, tensor.tangent)
-    return UnpackedDualTensor(tensor, None)
+    """``(primal, tangent)`` of ``tensor`` at dual level ``level`` (default: innermost).
+
+    ``tangent`` is None when ``tensor`` has no tangent at that level; ``primal`` keeps the
+    tangents of the other levels.  Outside every dual level, returns ``(tensor, None)``.
+    """
+    if level is None and not _dual_stack():
+        return UnpackedDualTensor(_live(tensor), None)
+    trace = _level_trace(level, "unpack_dual")
+    if not isinstance(tensor, Tensor):
+        return UnpackedDualTensor(tensor, None)
+    p, t = _split_level(tensor, trace)
+    return UnpackedDualTensor(p, t)

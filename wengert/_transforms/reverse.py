@@ -3,21 +3,24 @@
 These run on the same graph and ``backward_pass`` as ``Tensor.backward``.  Each call
 differentiates with respect to fresh aliases of its inputs, so nested calls never mix their
 cotangents (no perturbation confusion).  The backward pass is itself recorded
-(``create_graph``) only when the result must stay differentiable: when an input, or a value
-the function closes over, is part of an enclosing reverse-mode computation.  Forward-mode
-tangents of enclosing ``jvp`` calls flow through the backward pass either way.
+(``create_graph``) only when the result must stay differentiable: when an input, a value
+the function closes over, or a cotangent is part of an enclosing reverse-mode computation
+(see ``_util.reaches_outside``; leaves created inside the call, e.g. by an imperative
+``autograd.grad(..., create_graph=True)`` in ``fun``, do not count).  Forward-mode tangents
+of enclosing ``jvp`` calls flow through the backward pass either way.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._core.graph import AccumulateGrad, backward_pass, edge_of, toposort
+from .._core.graph import backward_pass, edge_of
 from .._core.primitive import Primitive, bind
-from .._core.state import enable_grad, lib
+from .._core.state import enable_grad, lib, new_level, state
 from .._core.tensor import Tensor
-from .._errors import NonScalarOutputError, ShapeError, DTypeError
+from .._errors import DTypeError, NonScalarOutputError, ShapeError
 from .._tree import check_same_structure, tree_flatten
-from ._util import as_tensor, check_inexact, is_plain, normalize_argnums, to_output
+from ._util import (as_tensor, check_inexact, normalize_argnums, reaches_outside,
+                    to_output)
 
 alias_p = Primitive(
     "alias", lambda x: x,
@@ -27,30 +30,33 @@ alias_p = Primitive(
 
 
 def _fresh(x: Tensor) -> Tensor:
-    """A new object standing for ``x`` that requires grad; connected to ``x``'s graph."""
-    if x._rg:
+    """A new object standing for ``x`` that requires grad; connected to ``x``'s graph when
+    recording is on (under no_grad, e.g. inside an unrecorded backward pass, it is a leaf)."""
+    if x._rg and state.grad_enabled:
         return bind(alias_p, x)
     y = x._alias()
     y._rg = True
+    y._birth = new_level()
     return y
 
 
-def _external(out_leaves, ys):
-    """Does the graph of the outputs reach anything that requires grad besides ``ys``?"""
-    if any(y.grad_fn is not None for y in ys):
-        return True
-    roots = [t.grad_fn for t in out_leaves if isinstance(t, Tensor) and t.grad_fn is not None]
-    if not roots:
-        return False
-    mine = {id(y) for y in ys}
-    for n in toposort(roots):
-        if type(n) is AccumulateGrad and id(n.variable) not in mine:
-            return True
-    return False
+def _unpack_aux(res, api):
+    try:
+        out, aux = res
+    except (TypeError, ValueError):
+        raise TypeError(f"{api}(..., has_aux=True): the function must return a pair "
+                        f"(output, aux), but it returned {type(res).__name__}.") from None
+    return out, aux
 
 
 class _VJP:
-    """Records ``fun`` at ``primals`` and hands back cotangents on demand."""
+    """Records ``fun`` at ``primals`` and hands back cotangents on demand.
+
+    The reverse pass is recorded (``create_graph``) only when its result must stay
+    differentiable: when the outputs depend on a leaf that requires grad and was not created
+    during this call (an input that requires grad, a value the function closes over from an
+    enclosing ``grad``, a tracer's primal...), or when a cotangent does.
+    """
 
     def __init__(self, fun, primals, api):
         leaves, self.in_td = tree_flatten(tuple(primals))
@@ -58,50 +64,64 @@ class _VJP:
         xs = [as_tensor(x) for x in leaves]
         for x in xs:
             check_inexact(x, api)
+        start = new_level()
         self.ys = [_fresh(x) for x in xs]
         with enable_grad():
             self.out = fun(*self.in_td.unflatten(self.ys))
+        stop = new_level()
+        self.internal = (start, stop)
+        for y in self.ys:
+            if y.grad_fn is None:
+                y._owner_stop = stop  # see reaches_outside
 
     def finish(self, out):
         o_leaves, self.out_td = tree_flatten(out)
         self.out_leaves = [as_tensor(o) for o in o_leaves]
-        self.external = _external(self.out_leaves, self.ys)
+        self.external = reaches_outside(self.out_leaves, self.internal)
         return o_leaves
 
-    def output(self, tree):
-        """Outputs and aux values as the caller should see them."""
+    def _keep(self, x):
+        """Should result ``x`` keep its graph (is it needed by an enclosing computation)?"""
+        return reaches_outside([x], self.internal)
+
+    def output(self, tree, arrays=False):
+        """Outputs (``arrays``: Python scalars become arrays) or aux values as the caller
+        should see them: detached from graphs internal to this call."""
         leaves, td = tree_flatten(tree)
         res = []
         for x in leaves:
-            if isinstance(x, Tensor) and not self.external and x._rg:
-                x = x.detach()
+            if isinstance(x, Tensor):
+                if x._rg and not (self.external and self._keep(x)):
+                    x = x.detach()
+            elif arrays and self.plain:
+                x = np.asarray(x)
             res.append(to_output(x, self.plain))
         return td.unflatten(res)
 
     def pullback(self, ct_leaves, retain):
         roots, cts = [], []
         for o, ct in zip(self.out_leaves, ct_leaves):
-            if ct is None:
-                continue
             ct = as_tensor(ct)
             if ct.shape != o.shape:
                 raise ShapeError(f"vjp: a cotangent has shape {ct.shape} but the output it "
-                                 f"pairs with has shape {o.shape}; they must match.")
+                                 f"pairs with has shape {o.shape}; give each cotangent exactly "
+                                 f"the shape (and dtype) of its output.")
             if not o._rg:
                 continue  # the output does not depend on the inputs: zero contribution
             roots.append(edge_of(o))
             cts.append(ct)
+        create = self.external or reaches_outside(cts)
         targets = [edge_of(y) for y in self.ys]
         if roots:
-            got = backward_pass(roots, cts, targets, retain_graph=retain,
-                                create_graph=self.external, accumulate=False)
+            got = backward_pass(roots, cts, targets, retain_graph=retain or create,
+                                create_graph=create, accumulate=False)
         else:
             got = [None] * len(self.ys)
         grads = []
         for y, g in zip(self.ys, got):
             if g is None:
                 g = lib.zeros(y.shape, y.dtype)
-            elif not self.external and g._rg:
+            elif g._rg and not (create and self._keep(g)):
                 g = g.detach()
             grads.append(to_output(g, self.plain))
         return self.in_td.unflatten(grads)
@@ -110,19 +130,25 @@ class _VJP:
 def vjp(fun, *primals, has_aux=False):
     """Reverse-mode vector-Jacobian product.
 
-    Returns ``(fun(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns a tuple with one
-    cotangent per primal.  With ``has_aux``, ``fun`` returns ``(out, aux)`` and the result
-    is ``(out, vjp_fn, aux)``.
+    Returns ``(fun(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` (a pytree with the structure,
+    shapes and dtypes of the output) returns a tuple with one cotangent per primal.  With
+    ``has_aux``, ``fun`` returns ``(out, aux)`` and the result is ``(out, vjp_fn, aux)``.
+
+    Example::
+
+        >>> out, f_vjp = wg.vjp(lambda x: x * 2.0, np.ones(3))
+        >>> f_vjp(np.arange(3.0))
+        (array([0., 2., 4.]),)
     """
     rec = _VJP(fun, primals, "vjp")
-    out, aux = rec.out if has_aux else (rec.out, None)
+    out, aux = _unpack_aux(rec.out, "vjp") if has_aux else (rec.out, None)
     rec.finish(out)
 
     def vjp_fn(cotangent):
         ct_leaves = check_same_structure("vjp_fn cotangent", rec.out_td, cotangent)
         return rec.pullback(ct_leaves, retain=True)
 
-    result = (rec.output(out), vjp_fn)
+    result = (rec.output(out, arrays=True), vjp_fn)
     return result + (rec.output(aux),) if has_aux else result
 
 
@@ -144,30 +170,30 @@ def value_and_grad(fun, argnums=0, has_aux=False):
             return fun(*full, **kwargs)
 
         rec = _VJP(partial, diff, "grad")
-        if has_aux:
-            try:
-                out, aux = rec.out
-            except (TypeError, ValueError):
-                raise TypeError("grad(..., has_aux=True): the function must return a pair "
-                                "(scalar_output, aux).") from None
-        else:
-            out, aux = rec.out, None
+        out, aux = _unpack_aux(rec.out, "grad") if has_aux else (rec.out, None)
         o_leaves = rec.finish(out)
         if len(o_leaves) != 1 or as_tensor(o_leaves[0]).size != 1:
-            shapes = [as_tensor(o).shape for o in o_leaves]
+            if len(o_leaves) == 1:
+                what = f"an array of shape {as_tensor(o_leaves[0]).shape}"
+            else:
+                what = f"a pytree with {len(o_leaves)} leaves ({rec.out_td})"
             raise NonScalarOutputError(
-                f"grad requires a function with a scalar output, but it returned "
-                f"{'shape ' + str(shapes[0]) if len(shapes) == 1 else str(len(shapes)) + ' outputs'}. "
-                "Reduce it (e.g. .sum()), use vjp with a cotangent, or use jacobian/jacrev.")
+                f"grad requires a function with a scalar output, but it returned {what}. "
+                "Reduce it (e.g. .sum()), use vjp with a cotangent, or use jacobian/jacrev."
+                + (" With has_aux=True, return (scalar, aux)." if not has_aux and
+                   len(o_leaves) == 2 else ""))
         o = rec.out_leaves[0]
         if not np.issubdtype(o.dtype, np.floating):
+            kind = "complex" if np.issubdtype(o.dtype, np.complexfloating) else "non-float"
             raise DTypeError(
-                f"grad requires a real floating-point scalar output, got dtype {o.dtype}. "
-                "For complex outputs use vjp (or jacrev) and pick a cotangent explicitly.")
+                f"grad requires a real floating-point scalar output, but the function "
+                f"returned a {kind} value of dtype {o.dtype}. Return a float (e.g. "
+                "x.astype(float) or .real); for complex outputs use vjp with an explicit "
+                "cotangent.")
         ct = lib.ones(o.shape, o.dtype)
-        g = rec.pullback([ct], retain=rec.external)
+        g = rec.pullback([ct], retain=False)
         g = g[0] if single else g
-        value = rec.output(out)
+        value = rec.output(out, arrays=True)
         if has_aux:
             return (value, rec.output(aux)), g
         return value, g

@@ -8,6 +8,11 @@ from .._core.state import (
     set_grad_enabled as set_grad_enabled,
 )
 from . import forward_ad as forward_ad
+from .function import (
+    Function as Function,
+    FunctionCtx as FunctionCtx,
+    once_differentiable as once_differentiable,
+)
 from .gradcheck import gradcheck as gradcheck, gradgradcheck as gradgradcheck
 
 

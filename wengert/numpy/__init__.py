@@ -9,6 +9,7 @@ from .._core.state import lib as _lib
 from .._core.tensor import Tensor as _Tensor
 from . import _dispatch
 from . import _methods
+from . import fft as fft
 from ._complex import conj as conj, conjugate as conjugate, imag as imag, real as real
 from ._composite import (
     expit as expit,
@@ -39,6 +40,7 @@ from ._creation import (
     zeros as zeros,
     zeros_like as zeros_like,
 )
+from ._einsum import einsum as einsum
 from ._elementwise import (
     abs as abs,
     absolute as absolute,
@@ -191,11 +193,13 @@ _F = {
     _np.tensordot: tensordot, _np.vdot: vdot, _np.round: round, _np.around: round,
     _np.real: real, _np.imag: imag, _np.conj: conj, _np.take: take, _np.copy: copy,
     _np.atleast_1d: atleast_1d, _np.zeros_like: zeros_like, _np.ones_like: ones_like,
-    _np.empty_like: empty_like, _np.full_like: full_like, _np.shape: shape, _np.ndim: ndim,
-    _np.size: size, _np.result_type: lambda *a: _np.result_type(
+    _np.empty_like: empty_like, _np.full_like: full_like,
+    _np.result_type: lambda *a: _np.result_type(
         *[x.dtype if isinstance(x, _Tensor) else x for x in a]),
     _np.array: array, _np.asarray: asarray, _np.astype: astype,
     _np.matrix_transpose: matrix_transpose,
+    **{getattr(_np.fft, _n): getattr(fft, _n) for _n in fft.__all__ if "freq" not in _n},
+    _np.einsum: einsum,
 }
 _dispatch.UFUNCS.update(_U)
 _dispatch.FUNCTIONS.update(_F)
@@ -206,6 +210,8 @@ _dispatch._REDUCERS.update({
         a, axis=axis, dtype=dtype, keepdims=keepdims),
     _np.maximum: lambda a, axis=0, keepdims=False, **k: max(a, axis=axis, keepdims=keepdims),
     _np.minimum: lambda a, axis=0, keepdims=False, **k: min(a, axis=axis, keepdims=keepdims),
+    _np.logical_and: lambda a, axis=0, keepdims=False, **k: all(a, axis=axis, keepdims=keepdims),
+    _np.logical_or: lambda a, axis=0, keepdims=False, **k: any(a, axis=axis, keepdims=keepdims),
 })
 
 

@@ -75,7 +75,17 @@ clip_p = elementwise("clip", _clip_impl,
                      lambda out, x, lo, hi: greater(x, hi))
 
 # --- unary ---------------------------------------------------------------------------------
-abs_p = elementwise("absolute", np.abs, lambda out, x: sign(x))
+def _abs_d(out, x):
+    # real: sign(x) (0 at 0); complex: d|z| = Re(conj(z)/|z| dz), so the local derivative is
+    # conj(z)/|z| (the engine keeps the real part of the tangent), 0 at z = 0.  Written with
+    # out = |z| so that its own derivative is right too.
+    if not np.issubdtype(x.dtype, np.complexfloating):
+        return sign(x)
+    from ._complex import conj
+    return conj(divide(x, where(equal(out, 0), 1, out)))
+
+
+abs_p = elementwise("absolute", np.abs, _abs_d, save_out=True)
 sqrt_p = elementwise("sqrt", np.sqrt, lambda out, x: divide(0.5, out),
                      save_args=False, save_out=True)
 exp_p = elementwise("exp", np.exp, lambda out, x: out, save_args=False, save_out=True)

@@ -1,13 +1,23 @@
 """Tensor operators and methods: each one line, an alias of a wengert.numpy function, so
-every operation has one source of truth.  In-place forms (``+=``, ``add_``, ``x[i] = v``)
-compute out of place and then rebind the tensor, bumping its version counter."""
+every operation has one source of truth.  Methods accept NumPy's keywords (``axis``,
+``keepdims``) and PyTorch's (``dim``, ``keepdim``).
+
+In-place forms (``+=``, ``add_``, ``x[i] = v``) compute out of place and then rebind the
+tensor to the result, bumping its version counter.  No ndarray is ever written into, so
+values saved for backward (and NumPy views of them) stay intact; the version counter is
+what lets backward detect that a tensor it saved was rebound.  A tensor obtained from
+``x.data`` or ``x.detach()`` writes its in-place updates through to ``x``, as in PyTorch
+(``p.data.mul_(0.9)``)."""
 from __future__ import annotations
+
+import weakref
+from collections import namedtuple
 
 import numpy as np
 
 from .._core.state import state
 from .._core.tensor import Tensor
-from .._errors import GradientError
+from .._errors import GradientError, InplaceError
 from . import _composite as cp
 from . import _elementwise as ew
 from . import _linalg_core as la
@@ -43,12 +53,30 @@ def _snapshot(x: Tensor) -> Tensor:
     return s
 
 
-def _check_inplace(x: Tensor, name):
-    if x._rg and x.grad_fn is None and state.grad_enabled:
-        raise GradientError(
-            f"a leaf tensor that requires grad is being used in an in-place operation "
-            f"({name}). Wrap the update in `with wg.no_grad():` (as optimisers do), or use "
-            f"the out-of-place form.")
+def _check_inplace(x: Tensor, name, raw=False):
+    """Refuse an in-place update of ``x`` before anything is computed: ``x`` (or, for a view
+    ``x = y[i]``, ``y``) is a leaf that requires grad, or ``x`` is a view or ``.data`` of a
+    tensor that was modified since (its update would overwrite that change)."""
+    if not raw and x._rg and x.grad_fn is None and state.grad_enabled:
+        what = "a leaf tensor" if x is not None else ""
+        raise InplaceError(
+            f"{what} that requires grad (or a view of one) is being used in an in-place "
+            f"operation ({name}): its gradient would be lost. Wrap the update in "
+            f"`with wg.no_grad():` (as optimisers do), update `x.data` instead, or use the "
+            f"out-of-place form (x = x + 1 instead of x += 1).")
+    for link, raw_link in ((x._base, True), (x._view, False)):
+        if link is None:
+            continue
+        base = link[0]()
+        if base is None or type(base) is not Tensor:
+            continue
+        if base._version != link[1]:
+            raise InplaceError(
+                f"{name}: this tensor is a view (x[...]) or the .data/.detach() of a tensor "
+                f"that has been modified in place since it was taken (version {link[1]} -> "
+                f"{base._version}); writing it back would undo that change. Take the view "
+                f"again after modifying the tensor.")
+        _check_inplace(base, name, raw or raw_link)
 
 
 def _become(x: Tensor, new: Tensor, name):
@@ -72,15 +100,57 @@ def _become(x: Tensor, new: Tensor, name):
         raise GradientError(f"{name}: in-place operations on traced values are not supported "
                             "inside functional transforms; use the out-of-place form.")
     x._value = new._value
-    if state.grad_enabled and new._rg:
-        x._rg = True
-        x.grad_fn = new.grad_fn
-        x._output_nr = new._output_nr
-    elif x.grad_fn is not None:
-        x.grad_fn = None
-        x._rg = False
+    if state.grad_enabled:
+        if new._rg:
+            x._rg = True
+            x.grad_fn = new.grad_fn
+            x._output_nr = new._output_nr
+        elif x.grad_fn is not None:
+            x.grad_fn = None
+            x._rg = False
+    # under no_grad the tensor keeps its place in the graph (a leaf stays a leaf, a
+    # non-leaf keeps its grad_fn), as in PyTorch; only its value and version change
     x._version += 1
+    _write_through(x, name, raw=False)
     return x
+
+
+def _write_through(x: Tensor, name, raw):
+    """Pass an in-place update of ``x`` on to the tensor it shares data with: for
+    ``x = y.data`` / ``y.detach()`` the value is copied unrecorded; for a view ``x = y[i]``
+    it is written as ``y[i] = x``, recorded like any in-place op (unrecorded when ``raw``,
+    i.e. when the update arrived through ``.data``/``.detach()``)."""
+    link = x._base
+    if link is not None:
+        base = link[0]()
+        if base is not None and type(base) is Tensor:
+            base._value = x._value
+            base._version += 1
+            x._base = (link[0], base._version)
+            _write_through(base, name, raw=True)
+    link = x._view
+    if link is not None:
+        base = link[0]()
+        if base is not None and type(base) is Tensor:
+            idx = link[2]
+            if raw:
+                value = base._value.copy()
+                value[idx] = x._value
+                base._value = value
+                base._version += 1
+                _write_through(base, name, raw=True)
+            else:
+                _become(base, sh.index_update(_snapshot(base), idx, _snapshot(x)), name)
+            x._view = (link[0], base._version, idx)
+
+
+def _getitem(self, idx):
+    """``x[idx]``; a basic index (ints, slices) gives a view as in NumPy and PyTorch: an
+    in-place update of the result (``x[0].zero_()``) is written back into ``x``."""
+    out = sh.getitem(self, idx)
+    if type(out) is Tensor and type(self) is Tensor and sh._is_basic(idx):
+        out._view = (weakref.ref(self), self._version, idx)
+    return out
 
 
 def _inplace(fn, name):
@@ -97,12 +167,52 @@ def _setitem(self, idx, value):
     _become(self, sh.index_update(_snapshot(self), idx, value), "__setitem__")
 
 
+def _none_of(x):
+    return np.zeros(x.shape, dtype=bool)
+
+
 def _fill(x, value):
-    return ew.add(ew.multiply(x, 0), value)
+    # where(False, x, value) rather than x * 0 + value: exact even where x is inf or nan,
+    # and the gradient w.r.t. the old x is exactly zero
+    return ew.where(_none_of(x), x, value)
 
 
-def _copy_from(x, src):
-    return ew.add(ew.multiply(x, 0), src)
+def _zero(x):
+    return ew.where(_none_of(x), x, 0)
+
+
+def _copy_from(x, src, non_blocking=False):
+    return ew.where(_none_of(x), x, src)
+
+
+def _add(x, other, *, alpha=1):
+    return ew.add(x, other if _is_one(alpha) else ew.multiply(other, alpha))
+
+
+def _sub(x, other, *, alpha=1):
+    return ew.subtract(x, other if _is_one(alpha) else ew.multiply(other, alpha))
+
+
+def _is_one(alpha):
+    return not isinstance(alpha, Tensor) and alpha == 1
+
+
+def _addcmul(x, t1, t2, *, value=1):
+    return ew.add(x, ew.multiply(ew.multiply(t1, t2), value))
+
+
+def _addcdiv(x, t1, t2, *, value=1):
+    return ew.add(x, ew.multiply(ew.divide(t1, t2), value))
+
+
+def _lerp(x, end, weight):
+    return ew.add(x, ew.multiply(weight, ew.subtract(end, x)))
+
+
+def _clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return ew.clip(x, min, max)
 
 
 # --- methods -----------------------------------------------------------------------------------------
@@ -118,34 +228,119 @@ def _prod(self, axis=None, dtype=None, keepdims=False, *, dim=None, keepdim=None
     return rd.prod(self, axis=_axis(axis, dim), dtype=dtype, keepdims=_keep(keepdims, keepdim))
 
 
+# PyTorch's x.max(dim=d) returns (values, indices); with NumPy's axis= it returns values.
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+
+def _extremum(red, arg, self, axis, keepdims, dim, keepdim):
+    keep = _keep(keepdims, keepdim)
+    if dim is None or axis is not None:
+        return red(self, axis=axis, keepdims=keep)
+    return MaxMin(red(self, axis=dim, keepdims=keep), arg(self, dim, keepdims=keep))
+
+
 def _max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    return rd.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+    """NumPy's ``max(axis=, keepdims=)`` (the values); with PyTorch's ``dim=`` it returns
+    ``(values, indices)`` as ``torch.max`` does."""
+    return _extremum(rd.max, rd.argmax, self, axis, keepdims, dim, keepdim)
 
 
 def _min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """NumPy's ``min(axis=, keepdims=)``; with ``dim=``, ``(values, indices)``."""
+    return _extremum(rd.min, rd.argmin, self, axis, keepdims, dim, keepdim)
+
+
+def _amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return rd.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+
+def _amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return rd.min(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
 
-def _var(self, axis=None, dtype=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-    return cp.var(self, axis=_axis(axis, dim), dtype=dtype, ddof=ddof,
-                  keepdims=_keep(keepdims, keepdim))
+def _ddof(ddof, unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return ddof
 
 
-def _std(self, axis=None, dtype=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-    return cp.std(self, axis=_axis(axis, dim), dtype=dtype, ddof=ddof,
-                  keepdims=_keep(keepdims, keepdim))
+def _var(self, axis=None, dtype=None, ddof=0, keepdims=False, *, dim=None, keepdim=None,
+         unbiased=None, correction=None):
+    """NumPy's default ``ddof=0``; PyTorch's ``unbiased=``/``correction=`` are accepted."""
+    return cp.var(self, axis=_axis(axis, dim), dtype=dtype,
+                  ddof=_ddof(ddof, unbiased, correction), keepdims=_keep(keepdims, keepdim))
+
+
+def _std(self, axis=None, dtype=None, ddof=0, keepdims=False, *, dim=None, keepdim=None,
+         unbiased=None, correction=None):
+    return cp.std(self, axis=_axis(axis, dim), dtype=dtype,
+                  ddof=_ddof(ddof, unbiased, correction), keepdims=_keep(keepdims, keepdim))
+
+
+def _dims(args):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the tuple ``(2, 3)``."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return args[0]
+    return args
 
 
 def _reshape(self, *shape, order="C"):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = shape[0]
-    return sh.reshape(self, shape, order=order)
+    return sh.reshape(self, _dims(shape), order=order)
 
 
-def _transpose(self, *axes):
-    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
-        axes = axes[0]
-    return sh.transpose(self, axes if axes else None)
+def _transpose(self, *axes, dim0=None, dim1=None):
+    """NumPy's ``transpose(*axes)`` (a permutation; none = reverse).  Two axes on a tensor
+    of another rank than 2, or PyTorch's ``dim0=, dim1=``, swap those two axes."""
+    if dim0 is not None or dim1 is not None:
+        return sh.swapaxes(self, dim0, dim1)
+    axes = _dims(axes)
+    if len(axes) == 2 and self.ndim != 2:
+        return sh.swapaxes(self, *axes)
+    return sh.transpose(self, tuple(axes) if len(axes) else None)
+
+
+def _permute(self, *dims):
+    return sh.transpose(self, tuple(_dims(dims)))
+
+
+def _expand(self, *sizes):
+    sizes = tuple(_dims(sizes))
+    lead = len(sizes) - self.ndim
+    shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return sh.broadcast_to(self, shape)
+
+
+def _flatten(self, start_dim=0, end_dim=-1):
+    nd = self.ndim
+    if nd == 0:
+        return sh.reshape(self, (1,))
+    s, e = start_dim % nd, end_dim % nd
+    shape = self.shape[:s] + (-1,) + self.shape[e + 1:]
+    return sh.reshape(self, shape)
+
+
+def _squeeze(self, axis=None, *, dim=None):
+    return sh.squeeze(self, _axis(axis, dim))
+
+
+def _unsqueeze(self, dim):
+    return sh.expand_dims(self, dim)
+
+
+def _iter(self):
+    if not self.shape:
+        raise TypeError("iteration over a 0-d tensor")
+    return (_getitem(self, i) for i in range(self.shape[0]))
+
+
+def _contains(self, value):
+    return bool(rd.any(ew.equal(self, value)))
+
+
+def _astype_method(dtype):
+    return lambda self: sh.astype(self, dtype)
 
 
 def _view(self, *shape):
@@ -176,8 +371,8 @@ METHODS = {
     "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
     "__rand__": _r(ew.bitwise_and), "__ror__": _r(ew.bitwise_or),
     "__rxor__": _r(ew.bitwise_xor),
-    "__getitem__": sh.getitem, "__setitem__": _setitem,
-    "__iter__": lambda self: (sh.getitem(self, i) for i in range(len(self))),
+    "__getitem__": _getitem, "__setitem__": _setitem,
+    "__iter__": _iter, "__contains__": _contains,
     "__array_ufunc__": array_ufunc, "__array_function__": array_function,
     "__iadd__": _inplace(ew.add, "__iadd__"),
     "__isub__": _inplace(ew.subtract, "__isub__"),
@@ -185,36 +380,50 @@ METHODS = {
     "__itruediv__": _inplace(ew.divide, "__itruediv__"),
     "__ipow__": _inplace(ew.power, "__ipow__"),
     "__imatmul__": _inplace(la.matmul, "__imatmul__"),
-    "add_": _inplace(ew.add, "add_"), "sub_": _inplace(ew.subtract, "sub_"),
+    "__ifloordiv__": _inplace(ew.floor_divide, "__ifloordiv__"),
+    "add_": _inplace(_add, "add_"), "sub_": _inplace(_sub, "sub_"),
+    "addcmul_": _inplace(_addcmul, "addcmul_"), "addcdiv_": _inplace(_addcdiv, "addcdiv_"),
+    "lerp_": _inplace(_lerp, "lerp_"), "square_": _inplace(ew.square, "square_"),
+    "sigmoid_": _inplace(_sigmoid, "sigmoid_"),
+    "reciprocal_": _inplace(ew.reciprocal, "reciprocal_"),
+    "clamp_min_": _inplace(lambda x, min: ew.clip(x, min, None), "clamp_min_"),
+    "clamp_max_": _inplace(lambda x, max: ew.clip(x, None, max), "clamp_max_"),
     "mul_": _inplace(ew.multiply, "mul_"), "div_": _inplace(ew.divide, "div_"),
     "pow_": _inplace(ew.power, "pow_"), "neg_": _inplace(ew.negative, "neg_"),
     "exp_": _inplace(ew.exp, "exp_"), "log_": _inplace(ew.log, "log_"),
     "sin_": _inplace(ew.sin, "sin_"), "cos_": _inplace(ew.cos, "cos_"),
     "tanh_": _inplace(ew.tanh, "tanh_"), "sqrt_": _inplace(ew.sqrt, "sqrt_"),
     "abs_": _inplace(ew.absolute, "abs_"), "relu_": _inplace(_relu, "relu_"),
-    "clamp_": _inplace(lambda x, min=None, max=None: ew.clip(x, min, max), "clamp_"),
-    "clip_": _inplace(lambda x, min=None, max=None: ew.clip(x, min, max), "clip_"),
-    "zero_": _inplace(lambda x: ew.multiply(x, 0), "zero_"),
+    "clamp_": _inplace(_clamp, "clamp_"), "clip_": _inplace(_clamp, "clip_"),
+    "zero_": _inplace(_zero, "zero_"),
     "fill_": _inplace(_fill, "fill_"), "copy_": _inplace(_copy_from, "copy_"),
     # reductions
     "sum": _sum, "mean": _mean, "prod": _prod, "max": _max, "min": _min,
-    "var": _var, "std": _std,
-    "argmax": lambda self, axis=None, keepdims=False: rd.argmax(self, axis, keepdims=keepdims),
-    "argmin": lambda self, axis=None, keepdims=False: rd.argmin(self, axis, keepdims=keepdims),
-    "all": lambda self, axis=None, keepdims=False: rd.all(self, axis, keepdims=keepdims),
-    "any": lambda self, axis=None, keepdims=False: rd.any(self, axis, keepdims=keepdims),
-    "logsumexp": lambda self, axis=None, keepdims=False: cp.logsumexp(self, axis,
-                                                                      keepdims=keepdims),
-    "softmax": lambda self, axis=-1: cp.softmax(self, axis),
-    "log_softmax": lambda self, axis=-1: cp.log_softmax(self, axis),
+    "amax": _amax, "amin": _amin, "var": _var, "std": _std,
+    "argmax": lambda self, axis=None, keepdims=False, *, dim=None, keepdim=None: rd.argmax(
+        self, _axis(axis, dim), keepdims=_keep(keepdims, keepdim)),
+    "argmin": lambda self, axis=None, keepdims=False, *, dim=None, keepdim=None: rd.argmin(
+        self, _axis(axis, dim), keepdims=_keep(keepdims, keepdim)),
+    "all": lambda self, axis=None, keepdims=False, *, dim=None, keepdim=None: rd.all(
+        self, _axis(axis, dim), keepdims=_keep(keepdims, keepdim)),
+    "any": lambda self, axis=None, keepdims=False, *, dim=None, keepdim=None: rd.any(
+        self, _axis(axis, dim), keepdims=_keep(keepdims, keepdim)),
+    "logsumexp": lambda self, axis=None, keepdims=False, *, dim=None, keepdim=None: (
+        cp.logsumexp(self, _axis(axis, dim), keepdims=_keep(keepdims, keepdim))),
+    "softmax": lambda self, axis=-1, *, dim=None: cp.softmax(self, _axis(axis, dim)),
+    "log_softmax": lambda self, axis=-1, *, dim=None: cp.log_softmax(self, _axis(axis, dim)),
     # shape
-    "reshape": _reshape, "view": _view, "transpose": _transpose,
+    "reshape": _reshape, "view": _view, "transpose": _transpose, "permute": _permute,
     "T": property(lambda self: sh.transpose(self)),
     "mT": property(lambda self: sh.matrix_transpose(self)),
-    "swapaxes": sh.swapaxes, "squeeze": sh.squeeze,
-    "expand_dims": sh.expand_dims, "unsqueeze": sh.expand_dims,
-    "ravel": sh.ravel, "flatten": lambda self: sh.ravel(self),
+    "t": lambda self: sh.transpose(self),
+    "swapaxes": sh.swapaxes, "squeeze": _squeeze,
+    "expand_dims": sh.expand_dims, "unsqueeze": _unsqueeze, "expand": _expand,
+    "ravel": sh.ravel, "flatten": _flatten,
     "astype": lambda self, dtype, copy=True: sh.astype(self, dtype),
+    "float": _astype_method(np.float32), "double": _astype_method(np.float64),
+    "half": _astype_method(np.float16), "long": _astype_method(np.int64),
+    "int": _astype_method(np.int32), "bool": _astype_method(np.bool_),
     "copy": lambda self: sh.copy(self), "clone": lambda self: sh.copy(self),
     "broadcast_to": sh.broadcast_to, "take": sh.take,
     # elementwise
@@ -224,9 +433,13 @@ METHODS = {
     "reciprocal": ew.reciprocal, "floor": ew.floor, "ceil": ew.ceil,
     "round": lambda self, decimals=0: ew.round(self, decimals),
     "clip": lambda self, min=None, max=None: ew.clip(self, min, max),
-    "clamp": lambda self, min=None, max=None: ew.clip(self, min, max),
+    "clamp": _clamp,
     "relu": _relu, "sigmoid": _sigmoid,
+    "clamp_min": lambda self, min: ew.clip(self, min, None),
+    "clamp_max": lambda self, max: ew.clip(self, None, max),
     "maximum": ew.maximum, "minimum": ew.minimum,
+    "add": _add, "sub": _sub, "mul": ew.multiply, "div": ew.divide, "pow": ew.power,
+    "neg": ew.negative, "addcmul": _addcmul, "addcdiv": _addcdiv, "lerp": _lerp,
     "dot": la.dot, "matmul": la.matmul,
     "conj": conj, "conjugate": conj,
     "real": property(real), "imag": property(imag),

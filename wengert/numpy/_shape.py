@@ -210,6 +210,10 @@ def copy(a, order="K", subok=False):
 
 
 # --- indexing ---------------------------------------------------------------------------------------------
+# ``getitem`` and ``scatter_add`` are each other's transposes; ``setitem`` (``x[idx] = v`` as a
+# new array) is linear in (x, v).  The index is a static parameter: integers, slices (negative
+# steps included), Ellipsis, None, integer and boolean arrays (Tensors and lists are frozen to
+# ndarrays here, since an index is discrete and carries no derivative).
 def _freeze_index(idx):
     """Turn an index into something NumPy accepts: tensors become arrays (never
     differentiable: an index is discrete)."""
@@ -217,26 +221,34 @@ def _freeze_index(idx):
         return tuple(_freeze_index(i) for i in idx)
     if isinstance(idx, Tensor):
         if np.issubdtype(idx.dtype, np.inexact):
-            raise IndexError("only integers, slices, ellipsis, newaxis and integer or boolean "
-                             "arrays are valid indices (got a floating-point tensor)")
-        return idx._value
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis "
+                             "(`None`) and integer or boolean arrays are valid indices; got a "
+                             f"{idx.dtype} tensor. Convert it with .astype(int) if it holds "
+                             "indices.")
+        return np.asarray(_concrete(idx))
     if isinstance(idx, list):
-        return np.asarray(idx)
+        if not idx:
+            return np.zeros(0, dtype=np.intp)  # NumPy reads x[[]] as an empty integer index
+        return np.asarray([_freeze_index(i) if isinstance(i, (Tensor, list)) else i
+                           for i in idx])
     return idx
 
 
-def _is_basic(idx):
-    items = idx if isinstance(idx, tuple) else (idx,)
-    return all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis)))
-               for i in items)
+def _items(idx):
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _has_int_array(idx):
+    """Whether the index can name one position twice (an integer array does)."""
+    return any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in _items(idx))
 
 
 def _scatter_add_impl(g, idx, shape):
     z = np.zeros(shape, dtype=g.dtype)
-    if _is_basic(idx):
-        z[idx] = g
+    if _has_int_array(idx):
+        np.add.at(z, idx, g)   # repeated positions accumulate
     else:
-        np.add.at(z, idx, g)
+        z[idx] = g             # slices, integers and masks name each position once
     return z
 
 
@@ -260,9 +272,31 @@ def _setitem_impl(x, v, idx):
     return out
 
 
+def _overwritten(shape, idx):
+    """Boolean mask over ``x[idx]``'s positions: False where a later write to the same
+    position of ``x`` (a repeated integer index) overwrote this one, so that element of ``v``
+    never reached the result.  None when every write lands."""
+    if not _has_int_array(idx):
+        return None
+    ids = np.full(shape, -1, dtype=np.intp)
+    sel = ids[idx].shape
+    order = np.arange(int(np.prod(sel, dtype=np.int64)), dtype=np.intp).reshape(sel)
+    ids[idx] = order            # NumPy's own write order decides who wins, as in the forward
+    landed = ids[idx] == order
+    return None if landed.all() else landed
+
+
 def _setitem_vjp(needs, g, out, x, v, idx):
+    # x's cotangent: g with the overwritten positions zeroed; v's: g at those positions
+    # (summed over v's broadcasting by the engine), counting only writes that landed.
     gx = bind(setitem_p, g, 0.0, idx=idx) if needs[0] else None
-    gv = bind(getitem_p, g, idx=idx) if needs[1] else None
+    gv = None
+    if needs[1]:
+        gv = bind(getitem_p, g, idx=idx)
+        landed = _overwritten(x.shape, idx)
+        if landed is not None:
+            from ._elementwise import where
+            gv = where(landed, gv, 0.0)
     return gx, gv
 
 
@@ -282,22 +316,41 @@ def zeros_like_tensor(x):
 
 
 def getitem(x, idx):
-    """``x[idx]`` for basic, advanced and boolean indices; repeated integer indices
+    """``x[idx]`` for basic (slices with any step, integers, ``...``, ``None``), advanced
+    (integer and boolean arrays or tensors) and mixed indices; repeated integer indices
     accumulate in the gradient."""
     return bind(getitem_p, t(x), idx=_freeze_index(idx))
 
 
 def index_update(x, idx, v):
-    """Functional ``x[idx] = v``: a new array; the gradient to ``x`` is zero at ``idx``."""
+    """Functional ``x[idx] = v``: a new array.  The gradient to ``x`` is zero at the written
+    positions; the gradient to ``v`` is the cotangent there, summed over ``v``'s
+    broadcasting (with a repeated index, only the write NumPy keeps counts)."""
     return bind(setitem_p, t(x), t(v), idx=_freeze_index(idx))
 
 
-def take(a, indices, axis=None, mode=None):
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """NumPy ``take``: ``a[..., indices, ...]`` along ``axis`` (the flattened array if None).
+    ``mode`` is ``"raise"``, ``"wrap"`` or ``"clip"`` as in NumPy."""
+    if out is not None:
+        raise UnsupportedError("take(..., out=...) writes in place, which cannot be "
+                               "differentiated; use the returned value.")
     a = t(a)
-    idx = _freeze_index(indices)
     if axis is None:
-        return getitem(ravel(a), idx)
-    axis = axis % ndim_of(a)
+        a = ravel(a)
+        axis = 0
+    (axis,) = _normalize_axes(axis, ndim_of(a))
+    idx = _freeze_index(indices)
+    if mode in ("wrap", "clip"):
+        n = shape_of(a)[axis]
+        idx = np.asarray(idx)
+        if n == 0 and idx.size:
+            raise IndexError("cannot do a non-empty take from an empty axes.")
+        idx = idx % n if mode == "wrap" else np.clip(idx, 0, n - 1)
+    elif mode not in ("raise", None):
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
+    if isinstance(idx, np.ndarray) and idx.dtype == np.bool_:
+        raise IndexError("take: indices must be integers, not booleans")
     return getitem(a, (slice(None),) * axis + (idx,))
 
 
@@ -314,12 +367,11 @@ def _concrete(a):
 def _concat_vjp(needs, g, out, *xs, axis):
     res = []
     start = 0
-    nd = ndim_of(g)
     for need, x in zip(needs, xs):
         n = x.shape[axis]
         if need:
             idx = (slice(None),) * axis + (slice(start, start + n),)
-            res.append(bind(getitem_p, g, idx=idx if axis < nd else idx))
+            res.append(bind(getitem_p, g, idx=idx))
         else:
             res.append(None)
         start += n
@@ -344,10 +396,13 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
         arrays = [ravel(a) for a in arrays]
         axis = 0
     arrays = [a if isinstance(a, Tensor) else t(np.asarray(a)) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
     nd = ndim_of(arrays[0])
     if nd == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
-    res = bind(concatenate_p, *arrays, axis=axis % nd)
+    (axis,) = _normalize_axes(axis, nd)
+    res = bind(concatenate_p, *arrays, axis=axis)
     if dtype is not None:
         res = astype(res, dtype)
     return res
@@ -357,8 +412,11 @@ def stack(arrays, axis=0, out=None, dtype=None):
     arrays = [t(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
-    nd = ndim_of(arrays[0]) + 1
-    ax = axis % nd
+    shape0 = shape_of(arrays[0])
+    if any(shape_of(a) != shape0 for a in arrays[1:]):
+        raise ValueError("all input arrays must have the same shape (stack got shapes "
+                         f"{[tuple(shape_of(a)) for a in arrays]})")
+    (ax,) = _normalize_axes(axis, len(shape0) + 1)
     return concatenate([expand_dims(a, ax) for a in arrays], axis=ax, out=out, dtype=dtype)
 
 
