@@ -37,6 +37,7 @@ from ._transforms.checkpoint import (
     checkpoint_sequential as checkpoint_sequential,
 )
 from ._core import memory as memory
+from ._transforms.taylor import jet as jet
 from ._transforms.derived import (
     hessian as hessian,
     hvp as hvp,
