@@ -16,6 +16,7 @@ from ._core.state import (
 from ._core.tensor import Tensor as Tensor
 from ._core.primitive import Primitive as Primitive, bind as bind
 from ._errors import (
+    ArgnumsError as ArgnumsError,
     ConcretizationError as ConcretizationError,
     DTypeError as DTypeError,
     GradientError as GradientError,
@@ -38,6 +39,7 @@ from ._transforms.checkpoint import (
 )
 from ._core import memory as memory
 from ._transforms.taylor import jet as jet
+from ._wengert_list import graph_to_dot as graph_to_dot, make_trace as make_trace
 from ._transforms.derived import (
     hessian as hessian,
     hvp as hvp,

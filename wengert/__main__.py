@@ -23,7 +23,6 @@ def f(x1, x2):
 
 def tour(quick=False):
     import wengert as wg
-    from ._wengert_list import format_table, forward_trace, reverse_trace
 
     print("wengert: automatic differentiation over NumPy")
     print("=" * 60)
@@ -36,18 +35,15 @@ def tour(quick=False):
     print(f"   seeding x2 instead: df/dx2 = {r2.dual:.4f}\n")
 
     print("2. Forward mode (§3.3): the Wengert list with tangents, seed (1, 0)")
-    rows = forward_trace(f, (1.0, 2.0), (1.0, 0.0))
-    print(format_table(("variable", "operation", "value", "tangent"), rows))
+    wl = wg.make_trace(f)(1.0, 2.0)
+    print(wl.forward_table(tangents=(1.0, 0.0)))
     out, tan = wg.jvp(f, (1.0, 2.0), (1.0, 0.0))
     print(f"   => f = {float(out):.4f}, df/dx1 = {float(tan):.4f} (a second pass with seed "
           f"(0, 1) gives df/dx2 = {float(wg.jvp(f, (1.0, 2.0), (0.0, 1.0))[1]):.4f})\n")
 
     print("3. Reverse mode (§4.2): one backward pass gives both partial derivatives")
-    fwd, adj, grads = reverse_trace(f, (1.0, 2.0))
-    print(format_table(("variable", "operation", "value"), fwd))
+    print(wl.adjoint_table())
     print()
-    print(format_table(("adjoint", "update (in the order it happens)", "contribution"), adj))
-    print(f"   => df/dx1 = {float(grads[0]):.4f}, df/dx2 = {float(grads[1]):.4f}\n")
 
     print("4. The same through the imperative (PyTorch-style) API")
     x1 = wg.tensor(1.0, requires_grad=True)
