@@ -39,6 +39,7 @@ from ._transforms.checkpoint import (
 )
 from ._core import memory as memory
 from ._transforms.taylor import jet as jet
+from ._transforms.jit import jit as jit
 from ._wengert_list import graph_to_dot as graph_to_dot, make_trace as make_trace
 from ._transforms.derived import (
     hessian as hessian,

@@ -1,0 +1,321 @@
+"""``jit``: trace once per input signature into the Wengert-list IR, optimise, generate one
+Python function of direct NumPy calls, cache it.
+
+Pipeline (each step a small function below): ``trace_program`` (concrete tracing, guards
+recorded) -> ``dce`` (drop equations whose results are unused) -> ``cse`` (merge equations
+with the same primitive, inputs and parameters) -> ``simplify`` (x*1, x+0, x-0 from the
+ones and zeros that differentiation produces) -> ``codegen`` (straight-line Python calling
+each primitive's NumPy ``impl``; guards become checks that raise ``_GuardFailed``).
+
+Value-dependent Python control flow is safe: ``bool(x)``, ``float(x)``, ``x.item()`` on a
+traced value record a guard; a later call whose guard differs is re-traced (or, with
+``retrace=False``, raises ``RetraceError``) - never runs the wrong branch.
+
+Composition: called with plain arrays, the compiled code runs.  Called with values that are
+being differentiated or transformed (tensors that require grad, tracers), ``jit`` evaluates
+``fun`` itself, so ``grad(jit(f))``, ``vmap(jit(f))`` are exactly ``grad(f)``, ``vmap(f)``;
+``jit(grad(f))`` compiles the whole gradient computation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.tensor import Tensor
+from .._errors import WengertError
+from .._tree import tree_flatten
+from .ir import Eqn, Literal, Program, Var, trace_program
+
+
+class RetraceError(WengertError, RuntimeError):
+    """A jitted function's recorded guard failed and re-tracing was disabled."""
+
+
+class _GuardFailed(Exception):
+    pass
+
+
+# --- optimisation passes ---------------------------------------------------------------------
+def dce(program: Program) -> Program:
+    live = {o.id for o in program.outputs if isinstance(o, Var)}
+    live |= {g[0].id for g in program.guards}
+    kept = []
+    for e in reversed(program.eqns):
+        if any(o.id in live for o in e.outputs):
+            kept.append(e)
+            live |= {i.id for i in e.inputs if isinstance(i, Var)}
+    kept.reverse()
+    return Program(program.inputs, kept, program.outputs, program.guards)
+
+
+def _key_of(x):
+    if isinstance(x, Var):
+        return ("v", x.id)
+    v = x.value
+    if isinstance(v, Tensor):
+        v = v._value
+    if isinstance(v, np.ndarray):
+        return ("a", id(v))
+    return ("c", type(v).__name__, v)
+
+
+def _params_key(params):
+    try:
+        items = []
+        for k, v in sorted(params.items()):
+            if isinstance(v, np.ndarray):
+                return None
+            hash(v)
+            items.append((k, v))
+        return tuple(items)
+    except TypeError:
+        return None
+
+
+def cse(program: Program) -> Program:
+    seen = {}
+    rename = {}
+    eqns = []
+
+    def sub(x):
+        return rename.get(x.id, x) if isinstance(x, Var) else x
+
+    for e in program.eqns:
+        ins = [sub(i) for i in e.inputs]
+        pk = _params_key(e.params)
+        key = None if pk is None else (e.prim.name, tuple(_key_of(i) for i in ins), pk)
+        if key is not None and key in seen:
+            for o, p in zip(e.outputs, seen[key].outputs):
+                rename[o.id] = p
+            continue
+        ne = Eqn(e.prim, ins, e.params, e.outputs)
+        if key is not None:
+            seen[key] = ne
+        eqns.append(ne)
+    outs = [sub(o) for o in program.outputs]
+    guards = [(sub(v), k, val) for v, k, val in program.guards]
+    return Program(program.inputs, eqns, outs, guards)
+
+
+def _is_const(x, c):
+    if not isinstance(x, Literal):
+        return False
+    v = x.value._value if isinstance(x.value, Tensor) else x.value
+    try:
+        return bool(np.all(np.asarray(v) == c))
+    except Exception:
+        return False
+
+
+def simplify(program: Program) -> Program:
+    """Remove multiplications by one and additions/subtractions of zero when the result has
+    the same shape and dtype as the surviving operand."""
+    rename = {}
+    eqns = []
+
+    def sub(x):
+        return rename.get(x.id, x) if isinstance(x, Var) else x
+
+    for e in program.eqns:
+        ins = [sub(i) for i in e.inputs]
+        out = e.outputs[0]
+        keep = None
+        name = e.prim.name
+        if name in ("multiply", "add") and len(ins) == 2:
+            unit = 1 if name == "multiply" else 0
+            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
+                if isinstance(a, Var) and _is_const(b, unit) and a.shape == out.shape \
+                        and a.dtype == out.dtype:
+                    keep = a
+                    break
+        elif name == "subtract" and isinstance(ins[0], Var) and _is_const(ins[1], 0) \
+                and ins[0].shape == out.shape and ins[0].dtype == out.dtype:
+            keep = ins[0]
+        if keep is not None:
+            rename[out.id] = keep
+            continue
+        eqns.append(Eqn(e.prim, ins, e.params, e.outputs))
+    outs = [sub(o) for o in program.outputs]
+    guards = [(sub(v), k, val) for v, k, val in program.guards]
+    return Program(program.inputs, eqns, outs, guards)
+
+
+def optimize(program: Program) -> Program:
+    return dce(simplify(cse(dce(program))))
+
+
+# --- code generation --------------------------------------------------------------------------
+def codegen(program: Program):
+    """Generate straight-line Python source and compile it; returns ``(fn, source)``."""
+    ns = {"_GuardFailed": _GuardFailed, "np": np}
+    lines = [f"def compiled({', '.join(f'v{v.id}' for v in program.inputs)}):"]
+    guards_at = {}
+    for v, kind, val in program.guards:
+        guards_at.setdefault(v.id, []).append((kind, val))
+    for v in program.inputs:
+        for kind, val in guards_at.pop(v.id, []):
+            lines.append(_guard_line(v, kind, val, ns))
+
+    def arg(x):
+        if isinstance(x, Var):
+            return f"v{x.id}"
+        v = x.value._value if isinstance(x.value, Tensor) else x.value
+        if isinstance(v, (bool, int, float, complex)) and not isinstance(v, np.generic):
+            return repr(v)
+        name = f"c{len(ns)}"
+        ns[name] = v
+        return name
+
+    for k, e in enumerate(program.eqns):
+        fname = f"p{k}"
+        ns[fname] = e.prim.impl
+        kw = ""
+        if e.params:
+            pname = f"k{k}"
+            ns[pname] = e.params
+            kw = f", **{pname}"
+        outs = ", ".join(f"v{o.id}" for o in e.outputs)
+        if e.prim.multiple_results:
+            outs = outs + ","
+        lines.append(f"    {outs} = {fname}({', '.join(arg(i) for i in e.inputs)}{kw})"
+                     f"  # {e.prim.name}")
+        for o in e.outputs:
+            for kind, val in guards_at.pop(o.id, []):
+                lines.append(_guard_line(o, kind, val, ns))
+    rets = [arg(o) for o in program.outputs]
+    lines.append(f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})")
+    src = "\n".join(lines)
+    exec(compile(src, "<wengert.jit>", "exec"), ns)
+    return ns["compiled"], src
+
+
+def _guard_line(v, kind, val, ns):
+    conv = {"bool": "bool", "float": "float", "int": "int", "index": "int", "item": None}[kind]
+    expr = f"v{v.id}.item()" if conv is None else f"{conv}(v{v.id})"
+    name = f"g{len(ns)}"
+    ns[name] = val
+    return f"    if {expr} != {name}: raise _GuardFailed({name!r})"
+
+
+# --- the transform ------------------------------------------------------------------------------------
+class _Compiled:
+    __slots__ = ("fn", "source", "program", "out_td", "n_out")
+
+    def as_text(self):
+        return self.source
+
+    def __repr__(self):
+        return self.source
+
+
+class Lowered:
+    """What ``jit(f).lower(*args)`` returns: the optimised program and generated source."""
+
+    def __init__(self, compiled):
+        self._c = compiled
+
+    def as_text(self):
+        return self._c.source
+
+    @property
+    def program(self):
+        return self._c.program
+
+    def __repr__(self):
+        return self._c.source
+
+
+def jit(fun, static_argnums=(), retrace=True):
+    """Compile ``fun`` (see module docstring).
+
+    Arguments:
+        static_argnums: positions of arguments that are Python values baked into the trace
+            (hashable; a new value means a new trace).
+        retrace: when a recorded guard fails, trace again (default) or raise RetraceError.
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    static_argnums = tuple(static_argnums)
+    cache = {}
+
+    def _split(args):
+        static = tuple(args[i] for i in static_argnums)
+        dyn = tuple(a for i, a in enumerate(args) if i not in static_argnums)
+        leaves, td = tree_flatten(dyn)
+        return static, leaves, td
+
+    def _full(static, dyn):
+        it_s, it_d = iter(static), iter(dyn)
+        n = len(static) + len(dyn)
+        return [next(it_s) if i in static_argnums else next(it_d) for i in range(n)]
+
+    def _trace(static, leaves, td):
+        holder = {}
+
+        def flat(*ls):
+            out = fun(*_full(static, td.unflatten(list(ls))))
+            o_leaves, holder["td"] = tree_flatten(out)
+            return tuple(o_leaves)
+
+        program, outs, _ = trace_program(flat, leaves)
+        program = optimize(program)
+        c = _Compiled()
+        c.fn, c.source = codegen(program)
+        c.program = program
+        c.out_td = holder["td"]
+        c.n_out = len(program.outputs)
+        return c, outs
+
+    def _key(static, leaves, td):
+        avals = tuple((np.shape(x) if not isinstance(x, Tensor) else x.shape,
+                       str(np.asarray(x).dtype if not isinstance(x, Tensor) else x.dtype))
+                      for x in leaves)
+        return (td, avals, static)
+
+    def jitted(*args):
+        static, leaves, td = _split(args)
+        if any(isinstance(x, Tensor) and (x._rg or x._trace is not None or type(x) is not Tensor)
+               for x in leaves):
+            return fun(*args)  # being differentiated/transformed: run it, so rules apply
+        plain = not any(isinstance(x, Tensor) for x in leaves)
+        try:
+            key = _key(static, leaves, td)
+            hash(key)
+        except TypeError:
+            raise TypeError("jit: static arguments must be hashable") from None
+        arrays = [x._value if isinstance(x, Tensor) else np.asarray(x) for x in leaves]
+        entries = cache.setdefault(key, [])
+        for c in entries:
+            try:
+                res = c.fn(*arrays)
+            except _GuardFailed:
+                continue
+            return _wrap_out(c, res, plain)
+        if entries and not retrace:
+            raise RetraceError(
+                f"jit({getattr(fun, '__name__', 'f')}): a value-dependent branch went another "
+                "way than when the function was traced, and retrace=False. Allow re-tracing, "
+                "or make the branch a wnp.where.")
+        c, outs = _trace(static, arrays, td)
+        entries.append(c)
+        jitted.trace_count += 1
+        return _wrap_out(c, [o.val._value if hasattr(o, "val") else
+                             (o._value if isinstance(o, Tensor) else o) for o in outs], plain)
+
+    def lower(*args):
+        static, leaves, td = _split(args)
+        arrays = [x._value if isinstance(x, Tensor) else np.asarray(x) for x in leaves]
+        c, _ = _trace(static, arrays, td)
+        return Lowered(c)
+
+    jitted.lower = lower
+    jitted.trace_count = 0
+    jitted.__wrapped__ = fun
+    jitted.__name__ = f"jit({getattr(fun, '__name__', 'f')})"
+    return jitted
+
+
+def _wrap_out(c, res, plain):
+    vals = [np.asarray(r) if not isinstance(r, np.ndarray) else r for r in res]
+    if not plain:
+        vals = [Tensor._wrap(v) for v in vals]
+    return c.out_td.unflatten(vals)
