@@ -12,7 +12,13 @@ import weakref
 
 import numpy as np
 
-from .._errors import GradientError, InplaceError, NonScalarOutputError, ShapeError
+from .._errors import (
+    GradientError,
+    GradientShapeError,
+    InplaceError,
+    NonScalarOutputError,
+    ShapeError,
+)
 from . import memory as _memory
 from . import primitive as _prim
 from .state import lib, state
@@ -139,7 +145,7 @@ class Node:
         if self.saved_out is not None:
             outs = []
             for i, o in enumerate(self.saved_out):
-                if create_graph:
+                if create_graph and isinstance(o, Tensor):
                     o = o._alias()
                     o._rg = True
                     o.grad_fn = self
@@ -259,7 +265,12 @@ def record(prim, args, params, out):
         node.saved = None
         node.versions = ()
     node.out_avals = tuple((o.shape, o.dtype) for o in outs)
-    node.saved_out = tuple(o._alias() for o in outs) if prim.save_out else None
+    if callable(prim.save_out):  # save only some outputs (custom rules: the residuals)
+        keep = set(prim.save_out(params, len(outs)))
+        node.saved_out = tuple(o._alias() if i in keep else Aval(o.shape, o.dtype)
+                               for i, o in enumerate(outs))
+    else:
+        node.saved_out = tuple(o._alias() for o in outs) if prim.save_out else None
     if _memory._trackers:
         _memory.on_record(node)
     new_outs = []
@@ -379,7 +390,7 @@ def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=Fal
                 for h in list(node.variable._hooks):
                     r = h(buf[0])
                     if r is not None:
-                        buf[0] = r
+                        buf[0] = _hook_result(r, buf[0], h)
             if node in target_map:
                 for nr in target_map[node]:
                     captured[(node, nr)] = buf[nr]
@@ -426,7 +437,21 @@ def _run_pre_hooks(node, buf):
         for h in list(hooks):
             r = h(buf[nr])
             if r is not None:
-                buf[nr] = r
+                buf[nr] = _hook_result(r, buf[nr], h)
+
+
+def _hook_result(r, g, hook):
+    """A tensor hook's replacement gradient, checked: same shape, same dtype as ``g``."""
+    if not isinstance(r, Tensor):
+        r = Tensor._wrap(np.asarray(r))
+    if r.shape != g.shape:
+        raise GradientShapeError(
+            f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape {r.shape} "
+            f"for a tensor of shape {g.shape}; a hook may change the gradient's values, not "
+            "its shape.")
+    if r.dtype != g.dtype:
+        r = fit_cotangent(r, g.shape, g.dtype)
+    return r
 
 
 def _accumulate(var, g, create_graph):
@@ -441,10 +466,10 @@ def _accumulate(var, g, create_graph):
 def _as_cotangent(g, like):
     if g is None:
         return None
-    if not isinstance(g, Tensor):
-        g = Tensor._wrap(np.asarray(g, dtype=like.dtype))
+    if not isinstance(g, Tensor):  # a copy: .grad must not alias the caller's array
+        g = Tensor._wrap(np.array(g))
     if g.shape != like.shape:
-        raise ShapeError(
+        raise GradientShapeError(
             f"Mismatch in shape: gradient has a shape of {g.shape} and the output has a "
             f"shape of {like.shape}; pass a gradient of exactly the output's shape.")
     if g.dtype != like.dtype:

@@ -14,7 +14,8 @@ _trackers: list = []
 
 
 class MemoryTracker:
-    def __init__(self):
+    def __init__(self, include=None):
+        self.include = include  # optional predicate on the saved ndarray
         self._refs = {}  # id(ndarray) -> [count, nbytes]
         self.current_bytes = 0
         self.peak_bytes = 0
@@ -25,6 +26,8 @@ class MemoryTracker:
     def _add(self, arrays):
         self.nodes_recorded += 1
         for a in arrays:
+            if self.include is not None and not self.include(a):
+                continue
             k = id(a)
             r = self._refs.get(k)
             if r is None:
@@ -66,9 +69,10 @@ class MemoryTracker:
                 f"peak={self.peak_bytes} B in {self.peak_count} arrays)")
 
 
-def track() -> MemoryTracker:
-    """Context manager counting the arrays saved for backward (see module docstring)."""
-    return MemoryTracker()
+def track(include=None) -> MemoryTracker:
+    """Context manager counting the arrays saved for backward (see module docstring);
+    ``include(ndarray) -> bool`` restricts the count (e.g. to activations of one shape)."""
+    return MemoryTracker(include)
 
 
 def _saved_arrays(node):

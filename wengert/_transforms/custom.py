@@ -34,9 +34,10 @@ def _wrap_leaves(leaves):
 
 
 def _zeros_like(x):
-    x = as_tensor(x)
     from .._core.state import lib
-    return lib.zeros(x.shape, x.dtype)
+    if not (hasattr(x, "shape") and hasattr(x, "dtype")):  # Tensors, arrays and Avals pass
+        x = as_tensor(x)
+    return lib.zeros(tuple(x.shape), x.dtype)
 
 
 class _Info:
@@ -112,7 +113,7 @@ def _cvjp_vjp(needs, g, out, *args, info):
     n = info.n_out
     res = info.res_td.unflatten(list(out[n:]))
     ct = info.out_td.unflatten([c if c is not None else _zeros_like(o)
-                                for c, o in zip(g[:n], out[:n])])
+                                for c, o in zip(g[:n], out[:n])])  # out[:n] may be Avals
     cts = _bwd_leaves(info, res, ct)
     if any(c is not None for c in g[n:]):
         # a residual was used by a differentiated backward pass (higher order): its
@@ -182,6 +183,8 @@ def _cvjp_batch(vals, dims, info):
 custom_vjp_p = Primitive("custom_vjp_call", _cvjp_impl, vjp=_cvjp_vjp, jvp=_cvjp_jvp,
                          multiple_results=True, save_args=True, save_out=True)
 custom_vjp_p.symbolic_zeros = True
+# keep only the residuals: the outputs themselves are not needed by the VJP rule
+custom_vjp_p.save_out = lambda params, n: range(params["info"].n_out, n)
 custom_vjp_p.batch = lambda vals, dims, info: _cvjp_batch(vals, dims, info)
 
 
