@@ -205,7 +205,7 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, rtol=None, ato
     eps = d_eps if eps is None else eps
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
-    kw = dict(rng=rng, eps=eps, rtol=rtol, atol=atol)
+    kw = {"rng": rng, "eps": eps, "rtol": rtol, "atol": atol}
     if "fwd" in modes:
         check_jvp(f, args, label=label, **kw)
     if "rev" in modes:

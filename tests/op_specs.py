@@ -11,13 +11,15 @@ and every primitive is exercised here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
 
 import numpy as np
 import scipy.special as sps
 
 import wengert.numpy as wnp
+from wengert.numpy._shape import index_update as _index_update
 
 
 # --- domains ---------------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ class Op:
     rtol: float | None = None
     atol: float | None = None
     cstep: bool = False          # complex-analytic on real inputs: check by the complex step
-    cstep_rtol: float = 1e-12
+    cstep_rtol: float = 1e-13
     f32: bool = True             # also check with float32 inputs (derivatives stay float32)
     f32_rtol: float = 2e-3
     value_rtol: float = 1e-13    # forward value against ref
@@ -135,8 +137,7 @@ OPS: list[Op] = []
 
 
 def add(*ops):
-    for op in ops:
-        OPS.append(op)
+    OPS.extend(ops)
 
 
 def _shape_id(shapes):
@@ -218,8 +219,8 @@ add(
 )
 
 # --- reductions ----------------------------------------------------------------------------------------------
-_AXES = [dict(), dict(axis=1), dict(axis=(0, 2)), dict(axis=-1, keepdims=True),
-         dict(axis=None, keepdims=True)]
+_AXES = [{}, {"axis": 1}, {"axis": (0, 2)}, {"axis": -1, "keepdims": True},
+         {"axis": None, "keepdims": True}]
 
 
 def _kw_id(kw):
@@ -229,8 +230,8 @@ def _kw_id(kw):
 def _reduction(name, kind="normal", cstep=True, axes=_AXES, ref=None, shape=(2, 3, 4), **op_kw):
     for kw in axes:
         add(Op(f"{name}[{_kw_id(kw)}]", name,
-               (lambda kw: lambda x: getattr(wnp, name)(x, **kw))(kw), (Arg(shape, kind),),
-               (lambda kw: lambda x: (ref or getattr(np, name))(x, **kw))(kw), cstep=cstep,
+               partial(getattr(wnp, name), **kw), (Arg(shape, kind),),
+               partial(ref or getattr(np, name), **kw), cstep=cstep,
                **op_kw))
 
 
@@ -238,12 +239,12 @@ _reduction("sum")
 _reduction("mean")
 _reduction("prod", value_rtol=1e-12)
 _reduction("max", kind="distinct")
-_reduction("amax", kind="distinct", axes=[dict(axis=0)])
+_reduction("amax", kind="distinct", axes=[{"axis": 0}])
 _reduction("min", kind="distinct")
-_reduction("amin", kind="distinct", axes=[dict(axis=(1, 2), keepdims=True)])
+_reduction("amin", kind="distinct", axes=[{"axis": (1, 2), "keepdims": True}])
 # var/std conjugate complex inputs, so they are not complex-analytic: no complex step
-_VAR_AXES = [dict(), dict(axis=1), dict(axis=(0, 2), keepdims=True), dict(ddof=1),
-             dict(axis=0, ddof=1)]
+_VAR_AXES = [{}, {"axis": 1}, {"axis": (0, 2), "keepdims": True}, {"ddof": 1},
+             {"axis": 0, "ddof": 1}]
 _reduction("var", cstep=False, axes=_VAR_AXES, value_rtol=1e-12)
 _reduction("std", cstep=False, axes=_VAR_AXES, value_rtol=1e-12)
 add(
@@ -319,10 +320,40 @@ _GETITEM = [
     ("bool mask", _MASK),
     ("bool rows", np.array([True, False, True])),
 ]
+
+
+def _getitem(x, idx):
+    return wnp.asarray(x)[idx]
+
+
+def _np_getitem(x, idx):
+    return x[idx]
+
+
 for _label, _idx in _GETITEM:
     add(Op(f"getitem[{_label}]", "Tensor.__getitem__",
-           (lambda idx: lambda x: wnp.Tensor.__getitem__(wnp.asarray(x), idx))(_idx),
-           (Arg((3, 4)),), (lambda idx: lambda x: x[idx])(_idx), cstep=True))
+           partial(_getitem, idx=_idx), (Arg((3, 4)),), partial(_np_getitem, idx=_idx),
+           cstep=True))
+
+# x[idx] = v computes index_update(x, idx, v) out of place and rebinds x (the in-place form
+# itself is refused inside functional transforms, so the table calls the functional form)
+def _setitem(x, v, idx):
+    return _index_update(x, idx, v)
+
+
+def _np_setitem(x, v, idx):
+    y = np.array(x, copy=True)
+    y[idx] = v
+    return y
+
+
+for _label, _idx, _vshape in [("basic", (slice(1, None), slice(None, None, 2)), (2, 2)),
+                              ("rows", np.array([0, 2]), (4,)),
+                              ("mask", _MASK, ())]:
+    add(Op(f"setitem[{_label}]", "Tensor.__setitem__",
+           partial(_setitem, idx=_idx), (Arg((3, 4)), Arg(_vshape)),
+           partial(_np_setitem, idx=_idx), cstep=True))
+
 
 # --- joining ---------------------------------------------------------------------------------------------
 add(
@@ -361,8 +392,8 @@ for _label, _s1, _s2, _axes in [("2", (3, 4, 5), (4, 5, 2), 2),
                                 ("pairs", (3, 4, 2), (4, 3, 5), ([1, 0], [0, 1])),
                                 ("0", (2,), (3,), 0), ("1", (2, 3), (3, 2), 1)]:
     add(Op(f"tensordot[{_label}]", "tensordot",
-           (lambda ax: lambda a, b: wnp.tensordot(a, b, axes=ax))(_axes), (Arg(_s1), Arg(_s2)),
-           (lambda ax: lambda a, b: np.tensordot(a, b, axes=ax))(_axes), cstep=True,
+           partial(wnp.tensordot, axes=_axes), (Arg(_s1), Arg(_s2)),
+           partial(np.tensordot, axes=_axes), cstep=True,
            value_rtol=1e-12))
 add(
     # vdot conjugates its first argument: not complex-analytic, so no complex step
@@ -372,23 +403,23 @@ add(
 )
 
 # --- composites ----------------------------------------------------------------------------------------------
-for _kw in [dict(), dict(axis=1), dict(axis=(0, 2), keepdims=True), dict(axis=-1)]:
+for _kw in [{}, {"axis": 1}, {"axis": (0, 2), "keepdims": True}, {"axis": -1}]:
     add(Op(f"logsumexp[{_kw_id(_kw)}]", "logsumexp",
-           (lambda kw: lambda x: wnp.logsumexp(x, **kw))(_kw), (Arg((2, 3, 4)),),
-           (lambda kw: lambda x: sps.logsumexp(x, **kw))(_kw), cstep=True, value_rtol=1e-12))
+           partial(wnp.logsumexp, **_kw), (Arg((2, 3, 4)),), partial(sps.logsumexp, **_kw),
+           cstep=True, value_rtol=1e-12))
 add(
     Op("logsumexp[b]", "logsumexp", lambda x, b: wnp.logsumexp(x, axis=0, b=b),
        (Arg((3, 2)), Arg((3, 2), "pos")), lambda x, b: sps.logsumexp(x, axis=0, b=b),
        cstep=True, value_rtol=1e-12),
 )
-for _kw in [dict(), dict(axis=0), dict(axis=(0, 1))]:
+for _kw in [{}, {"axis": 0}, {"axis": (0, 1)}]:
     add(Op(f"softmax[{_kw_id(_kw)}]", "softmax",
-           (lambda kw: lambda x: wnp.softmax(x, **kw))(_kw), (Arg((3, 4)),),
-           (lambda kw: lambda x: sps.softmax(x, **({"axis": -1} | kw)))(_kw), cstep=True,
+           partial(wnp.softmax, **_kw), (Arg((3, 4)),),
+           partial(sps.softmax, **({"axis": -1} | _kw)), cstep=True,
            value_rtol=1e-12))
     add(Op(f"log_softmax[{_kw_id(_kw)}]", "log_softmax",
-           (lambda kw: lambda x: wnp.log_softmax(x, **kw))(_kw), (Arg((3, 4)),),
-           (lambda kw: lambda x: sps.log_softmax(x, **({"axis": -1} | kw)))(_kw), cstep=True,
+           partial(wnp.log_softmax, **_kw), (Arg((3, 4)),),
+           partial(sps.log_softmax, **({"axis": -1} | _kw)), cstep=True,
            value_rtol=1e-12))
 add(
     Op("sigmoid", "sigmoid", wnp.sigmoid, (Arg((3, 4)),), sps.expit, cstep=True,
@@ -407,6 +438,25 @@ add(Op("abs[complex]", "abs", wnp.abs, (Arg((4,), "complex"),), np.abs, f32=Fals
     Op("exp[complex]", "exp", wnp.exp, (Arg((3,), "complex"),), np.exp, f32=False),
     Op("real[complex product]", "real", lambda z, w: wnp.real(z * wnp.conj(w)),
        (Arg((3,), "complex"), Arg((3,), "complex")), lambda z, w: np.real(z * np.conj(w)),
+       f32=False))
+
+# holomorphic functions of complex inputs: the VJP multiplies by f'(z), unconjugated (JAX)
+for _name in ["negative", "sqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh",
+              "arctan", "reciprocal", "square", "sign"]:
+    if _name == "exp":
+        continue  # exp[complex] above
+    add(Op(f"{_name}[complex]", _name, getattr(wnp, _name), (Arg((4,), "complex"),),
+           getattr(np, _name), f32=False))
+for _name in ["add", "subtract", "divide", "power"]:
+    add(Op(f"{_name}[complex]", _name, getattr(wnp, _name),
+           (Arg((3,), "complex"), Arg((2, 1), "complex")), getattr(np, _name), f32=False))
+add(Op("matmul[complex]", "matmul", wnp.matmul, (Arg((2, 3), "complex"), Arg((3,), "complex")),
+       np.matmul, f32=False, value_rtol=1e-12),
+    Op("prod[complex]", "prod", lambda z: wnp.prod(z, axis=0),
+       (Arg((4, 2), "complex"),), lambda z: np.prod(z, axis=0), f32=False, value_rtol=1e-12),
+    Op("sum[complex]", "sum", wnp.sum, (Arg((3, 2), "complex"),), np.sum, f32=False),
+    Op("real[complex mixed]", "real", lambda z, x: wnp.real(z) * x + wnp.imag(z * x),
+       (Arg((3,), "complex"), Arg((3,))), lambda z, x: np.real(z) * x + np.imag(z * x),
        f32=False))
 
 # --- creation functions with differentiable inputs ------------------------------------------------
@@ -431,9 +481,9 @@ EINSUM_CASES = [
 if hasattr(wnp, "einsum"):
     for _spec, _shapes in EINSUM_CASES:
         add(Op(f"einsum[{_spec}]", "einsum",
-               (lambda s: lambda *xs: wnp.einsum(s, *xs))(_spec),
+               partial(wnp.einsum, _spec),
                tuple(Arg(s) for s in _shapes),
-               (lambda s: lambda *xs: np.einsum(s, *xs))(_spec), cstep=True, value_rtol=1e-12))
+               partial(np.einsum, _spec), cstep=True, value_rtol=1e-12))
 
 _ids = [op.id for op in OPS]
 assert len(_ids) == len(set(_ids)), "duplicate op ids: " + str(
@@ -450,29 +500,24 @@ class NonDiff:
     ref: Callable
 
 
-_CMP = [("equal", np.equal), ("not_equal", np.not_equal), ("less", np.less),
-        ("less_equal", np.less_equal), ("greater", np.greater),
-        ("greater_equal", np.greater_equal)]
-NONDIFF = [NonDiff(n, getattr(wnp, n), (Arg((3, 4), "near_int"), Arg((4,), "near_int")), r)
-           for n, r in _CMP]
-NONDIFF += [NonDiff(n, (lambda n: lambda x, y: getattr(wnp, n)(x > 0, y > 0))(n),
-                    (Arg((3, 4)), Arg((4,))),
-                    (lambda n: lambda x, y: getattr(np, n)(x > 0, y > 0))(n))
-            for n in ["logical_and", "logical_or", "logical_xor"]]
-NONDIFF += [NonDiff("logical_not", lambda x: wnp.logical_not(x > 0), (Arg((3,)),),
-                    lambda x: np.logical_not(x > 0))]
+def _on_bools(fn, *xs, **kw):
+    """``fn`` applied to ``x > 0`` for each ``x`` (logical and bitwise functions)."""
+    return fn(*[x > 0 for x in xs], **kw)
+
+
+_CMP = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
+NONDIFF = [NonDiff(n, getattr(wnp, n), (Arg((3, 4), "near_int"), Arg((4,), "near_int")),
+                   getattr(np, n)) for n in _CMP]
+NONDIFF += [NonDiff(n, partial(_on_bools, getattr(wnp, n)), (Arg((3, 4)), Arg((4,))),
+                    partial(_on_bools, getattr(np, n)))
+            for n in ["logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
+                      "bitwise_xor"]]
+NONDIFF += [NonDiff(n, partial(_on_bools, getattr(wnp, n)), (Arg((3,)),),
+                    partial(_on_bools, getattr(np, n)))
+            for n in ["logical_not", "invert", "bitwise_not"]]
 NONDIFF += [NonDiff(n, getattr(wnp, n), (Arg((5,)),), getattr(np, n))
             for n in ["isnan", "isinf", "isfinite", "signbit"]]
-NONDIFF += [NonDiff(n, (lambda n: lambda x: getattr(wnp, n)(x, axis=1))(n), (Arg((3, 4)),),
-                    (lambda n: lambda x: getattr(np, n)(x, axis=1))(n))
-            for n in ["argmax", "argmin"]]
-NONDIFF += [NonDiff(n, (lambda n: lambda x: getattr(wnp, n)(x > 0, axis=0))(n),
-                    (Arg((3, 4)),), (lambda n: lambda x: getattr(np, n)(x > 0, axis=0))(n))
-            for n in ["all", "any"]]
-NONDIFF += [NonDiff(n, (lambda n: lambda x, y: getattr(wnp, n)(x > 0, y > 0))(n),
-                    (Arg((3,)), Arg((3,))),
-                    (lambda n: lambda x, y: getattr(np, n)(x > 0, y > 0))(n))
-            for n in ["bitwise_and", "bitwise_or", "bitwise_xor"]]
-NONDIFF += [NonDiff(n, (lambda n: lambda x: getattr(wnp, n)(x > 0))(n), (Arg((3,)),),
-                    (lambda n: lambda x: getattr(np, n)(x > 0))(n))
-            for n in ["invert", "bitwise_not"]]
+NONDIFF += [NonDiff(n, partial(getattr(wnp, n), axis=1), (Arg((3, 4)),),
+                    partial(getattr(np, n), axis=1)) for n in ["argmax", "argmin"]]
+NONDIFF += [NonDiff(n, partial(_on_bools, getattr(wnp, n), axis=0), (Arg((3, 4)),),
+                    partial(_on_bools, getattr(np, n), axis=0)) for n in ["all", "any"]]

@@ -96,7 +96,7 @@ def test_third_derivative_of_cubic_form():
     T = rng.standard_normal((2, 2, 2))
     T = sum(np.transpose(T, p) for p in
             [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]) / 6
-    f = lambda x: wnp.einsum("ijk,i,j,k->", T, x, x, x)  # noqa: E731
+    f = lambda x: wnp.einsum("ijk,i,j,k->", T, x, x, x)
     x0 = rng.standard_normal(2)
     e0 = np.array([1.0, 0.0])
     d3 = wg.jvp(lambda x: wg.jvp(wg.grad(f), (x,), (e0,))[1], (x0,), (e0,))[1]

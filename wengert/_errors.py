@@ -50,12 +50,40 @@ class ShapeError(WengertError, ValueError):
     """
 
 
+class GradientShapeError(ShapeError, GradientError):
+    """A ``gradient`` given to ``backward`` (or ``grad_outputs``, or a hook's result) whose
+    shape is not its tensor's.  Both a ``ShapeError`` and, as PyTorch raises, a
+    ``RuntimeError``.
+
+    Example: ``(x * 2).backward(gradient=np.ones(3))`` for ``x`` of shape (2,).
+    Fix: pass an array of exactly the output's shape.
+    """
+
+
+class RequiresGradDTypeError(DTypeError, GradientError):
+    """``requires_grad=True`` on an integer or boolean tensor.  Both a ``DTypeError``
+    (``TypeError``) and, as PyTorch raises, a ``RuntimeError``.
+
+    Example: ``wg.tensor([1, 2], requires_grad=True)``.
+    Fix: convert first: ``wg.tensor([1., 2.], requires_grad=True)`` or ``x.astype(float)``.
+    """
+
+
 class UnsupportedError(WengertError, NotImplementedError):
     """A NumPy function or argument that wengert cannot differentiate.
 
     Example: ``np.add.at(t, idx, 1)`` or ``np.sum(t, out=buf)``.
     Fix: use the out-of-place ``wengert.numpy`` equivalent named in the message, or
     ``t.detach()`` to leave the graph on purpose.
+    """
+
+
+class ArgnumsError(WengertError, ValueError):
+    """``argnums`` names an argument the function was not called with.
+
+    Example: ``wg.grad(f, argnums=2)(x, y)``.
+    Fix: use indices below the number of positional arguments (negative ones count from
+    the end), or pass the argument positionally instead of by keyword.
     """
 
 

@@ -21,8 +21,12 @@ def tensor(data, requires_grad=False, dtype=None):
 
 
 def as_tensor(data, dtype=None):
-    """Like ``tensor`` but returns Tensors unchanged and shares NumPy buffers when possible."""
+    """Like ``tensor`` but returns Tensors unchanged (converted, differentiably, when
+    ``dtype`` differs) and shares NumPy buffers when possible."""
     if isinstance(data, Tensor):
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            from .numpy import astype
+            return astype(data, dtype)
         return data
     arr = np.asarray(data, dtype=dtype)
     return Tensor._wrap(arr)

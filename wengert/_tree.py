@@ -1,10 +1,13 @@
-"""Pytrees: nested tuples, lists, dicts, namedtuples and None around array leaves.
+"""Pytrees: nested tuples, lists, dicts (also OrderedDict, defaultdict), namedtuples and None
+around array leaves.
 
 ``tree_flatten`` returns the leaves in a fixed order and a ``TreeDef`` that rebuilds the
 container; ``register_pytree_node`` adds user classes.  Leaves are anything else
 (arrays, Tensors, Python scalars).
 """
 from __future__ import annotations
+
+import collections
 
 from ._errors import TreeError
 
@@ -49,6 +52,10 @@ class TreeDef:
         if self.kind is dict:
             inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.aux, self.children))
             return "{" + inner + "}"
+        if self.kind is collections.OrderedDict or self.kind is collections.defaultdict:
+            keys = self.aux if self.kind is collections.OrderedDict else self.aux[1]
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(keys, self.children))
+            return f"{self.kind.__name__}({{{inner}}})"
         if self.kind is list:
             return "[" + inner + "]"
         if self.kind is tuple:
@@ -74,6 +81,10 @@ def _build(td, it):
         return kids
     if k is dict:
         return dict(zip(td.aux, kids))
+    if k is collections.OrderedDict:
+        return collections.OrderedDict(zip(td.aux, kids))
+    if k is collections.defaultdict:
+        return collections.defaultdict(td.aux[0], zip(td.aux[1], kids))
     if td.aux == "namedtuple":
         return k(*kids)
     return _REGISTRY[k][1](td.aux, kids)
@@ -95,9 +106,13 @@ def _flatten(x, leaves, is_leaf):
         return TreeDef("none", None, ())
     if t is tuple or t is list:
         return TreeDef(t, None, tuple(_flatten(c, leaves, is_leaf) for c in x))
-    if t is dict:
-        keys = sorted(x.keys(), key=repr) if not _sortable(x) else sorted(x.keys())
-        return TreeDef(dict, tuple(keys), tuple(_flatten(x[k], leaves, is_leaf) for k in keys))
+    if t is dict or t is collections.defaultdict:
+        keys = tuple(sorted(x.keys(), key=repr) if not _sortable(x) else sorted(x.keys()))
+        aux = keys if t is dict else (x.default_factory, keys)
+        return TreeDef(t, aux, tuple(_flatten(x[k], leaves, is_leaf) for k in keys))
+    if t is collections.OrderedDict:
+        keys = tuple(x.keys())  # insertion order is part of the structure
+        return TreeDef(t, keys, tuple(_flatten(x[k], leaves, is_leaf) for k in keys))
     if _is_namedtuple(x):
         return TreeDef(t, "namedtuple", tuple(_flatten(c, leaves, is_leaf) for c in x))
     if t in _REGISTRY:

@@ -7,8 +7,9 @@ derivatives, see ``derivative``).  ``numpy.sin(d)`` and the other NumPy ufuncs l
 ``FUNCTIONS`` also work on a Dual (NumPy calls its methods).  For arrays and every other
 op, use ``wg.jvp`` or ``wg.autograd.forward_ad``.
 
-Conventions: the real part behaves exactly as the Python scalar computation would
-(``1 / Dual(0.0)`` raises ZeroDivisionError, ``log(Dual(-1.0))`` raises ValueError).
+Conventions: the real part behaves as the Python scalar computation would
+(``1 / Dual(0.0)`` raises ZeroDivisionError, ``log(Dual(-1.0))`` raises ValueError), except
+that overflow gives inf as in NumPy (``exp(Dual(1000.0))``).
 Where the function is finite but its derivative is not (``sqrt`` at 0, ``x ** 0.5`` at 0,
 ``arcsin`` at ±1), the dual part is ±inf.  At kinks the derivative is the minimum-norm
 subgradient: ``abs'(0) = 0``, ``relu'(0) = 0``; piecewise-constant functions (``floor``,
@@ -195,12 +196,27 @@ def _elementary(name, f, df):
 
     def g(x):
         if isinstance(x, Dual):
+            if _is_zero(x.dual):  # a constant: no f'(a) needed (it may be inf at a)
+                return Dual(g(x.real), 0.0)
             return Dual(g(x.real), df(x.real) * x.dual)
         return f(x)
 
     g.__name__ = g.__qualname__ = name
     g.__doc__ = f"``{name}`` of a number or a Dual (derivative by the chain rule)."
     return g
+
+
+def _saturating(f, sign=lambda a: 1.0):
+    """``f`` with overflow giving ±inf, as in NumPy, instead of Python's OverflowError."""
+
+    def h(a):
+        try:
+            return f(a)
+        except OverflowError:
+            return math.copysign(math.inf, sign(a))
+
+    h.__name__ = getattr(f, "__name__", "f")
+    return h
 
 
 def _sigmoid(a):
@@ -220,15 +236,15 @@ tan = _elementary("tan", math.tan, lambda a: 1 + tan(a) ** 2)
 arcsin = _elementary("arcsin", math.asin, lambda a: _recip(sqrt(1 - a * a)))
 arccos = _elementary("arccos", math.acos, lambda a: -_recip(sqrt(1 - a * a)))
 arctan = _elementary("arctan", math.atan, lambda a: 1 / (1 + a * a))
-sinh = _elementary("sinh", math.sinh, lambda a: cosh(a))
-cosh = _elementary("cosh", math.cosh, lambda a: sinh(a))
+sinh = _elementary("sinh", _saturating(math.sinh, lambda a: a), lambda a: cosh(a))
+cosh = _elementary("cosh", _saturating(math.cosh), lambda a: sinh(a))
 tanh = _elementary("tanh", math.tanh, lambda a: 1 - tanh(a) ** 2)
 arcsinh = _elementary("arcsinh", math.asinh, lambda a: 1 / sqrt(a * a + 1))
 arccosh = _elementary("arccosh", math.acosh, lambda a: _recip(sqrt(a * a - 1)))
 arctanh = _elementary("arctanh", math.atanh, lambda a: 1 / (1 - a * a))
-exp = _elementary("exp", math.exp, lambda a: exp(a))
-exp2 = _elementary("exp2", lambda a: 2.0 ** a, lambda a: math.log(2.0) * exp2(a))
-expm1 = _elementary("expm1", math.expm1, lambda a: exp(a))
+exp = _elementary("exp", _saturating(math.exp), lambda a: exp(a))
+exp2 = _elementary("exp2", _saturating(lambda a: 2.0 ** a), lambda a: math.log(2.0) * exp2(a))
+expm1 = _elementary("expm1", _saturating(math.expm1), lambda a: exp(a))
 log = _elementary("log", math.log, lambda a: 1 / a)
 log2 = _elementary("log2", math.log2, lambda a: 1 / (a * math.log(2.0)))
 log10 = _elementary("log10", math.log10, lambda a: 1 / (a * math.log(10.0)))
@@ -264,7 +280,10 @@ def relu(x):
 
 
 def power(x, y):
-    return Dual._lift(x) ** y if not isinstance(x, Dual) and isinstance(y, Dual) else x ** y
+    """x ** y for numbers and Duals (either argument)."""
+    if isinstance(x, Dual) or isinstance(y, Dual):
+        return Dual._lift(x) ** y
+    return x ** y
 
 
 def derivative(f, x, n=1):
@@ -290,6 +309,14 @@ FUNCTIONS = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", 
              "log1p", "sqrt", "cbrt", "square", "floor", "ceil", "sign")
 
 # NumPy calls ``x.sin()`` etc. when a ufunc meets an object (numpy.sin(Dual(...)))
+def _method(fn):
+    def method(self):
+        return fn(self)
+
+    method.__name__ = fn.__name__
+    return method
+
+
 for _name in FUNCTIONS:
-    setattr(Dual, _name, (lambda fn: lambda self: fn(self))(globals()[_name]))
+    setattr(Dual, _name, _method(globals()[_name]))
 del _name

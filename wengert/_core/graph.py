@@ -233,56 +233,75 @@ def edge_of(t: Tensor):
     return accumulator(t), 0
 
 
+_NO_EDGE = (None, 0)
+_SCALAR_AVALS = {float: ((), np.dtype(np.float64)), int: ((), np.dtype(np.int64)),
+                 bool: ((), np.dtype(np.bool_)), complex: ((), np.dtype(np.complex128))}
+
+
+def _edges(args):
+    """(next_functions, needs, in_avals) of a node with these inputs."""
+    edges, needs, avals = [], [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            if type(a) is Tensor:
+                v = a._value
+                avals.append((v.shape, v.dtype))
+            else:
+                avals.append((a.shape, a.dtype))
+            if a._rg:
+                gf = a.grad_fn
+                edges.append((gf, a._output_nr) if gf is not None else (accumulator(a), 0))
+                needs.append(True)
+                continue
+        else:
+            av = _SCALAR_AVALS.get(type(a))
+            avals.append(av if av is not None else _prim.aval_of(a))
+        edges.append(_NO_EDGE)
+        needs.append(False)
+    return tuple(edges), tuple(needs), tuple(avals)
+
+
 def record(prim, args, params, out):
     """Attach a Node for ``prim(*args)`` to its output(s)."""
     outs = out if prim.multiple_results else (out,)
-    if not any(is_differentiable_dtype(o.dtype) for o in outs):
+    diff = [o.dtype.kind in "fc" for o in outs]
+    if not any(diff):
         return out
     node = _new_node(Node)
     node.prim = prim
     node.params = params
-    edges = []
-    needs = []
-    avals = []
-    for a in args:
-        if isinstance(a, Tensor):
-            avals.append((a.shape, a.dtype))
-            if a._rg:
-                edges.append(edge_of(a))
-                needs.append(True)
-                continue
-        else:
-            avals.append(_prim.aval_of(a))
-        edges.append((None, 0))
-        needs.append(False)
-    node.next_functions = tuple(edges)
-    node.needs = tuple(needs)
-    node.in_avals = tuple(avals)
+    node.next_functions, node.needs, node.in_avals = _edges(args)
     if prim.save_args:
         node.saved = args
-        node.versions = tuple(a._version if isinstance(a, Tensor) else 0 for a in args)
+        node.versions = tuple([a._version if isinstance(a, Tensor) else 0 for a in args])
     else:
         node.saved = None
         node.versions = ()
-    node.out_avals = tuple((o.shape, o.dtype) for o in outs)
+    node.out_avals = tuple([(o.shape, o.dtype) for o in outs])
     if callable(prim.save_out):  # save only some outputs (custom rules: the residuals)
         keep = set(prim.save_out(params, len(outs)))
         node.saved_out = tuple(o._alias() if i in keep else Aval(o.shape, o.dtype)
                                for i, o in enumerate(outs))
     else:
-        node.saved_out = tuple(o._alias() for o in outs) if prim.save_out else None
+        node.saved_out = tuple([o._alias() for o in outs]) if prim.save_out else None
     if _memory._trackers:
         _memory.on_record(node)
+    if not prim.multiple_results:
+        if out.grad_fn is not None or out._rg:
+            out = out._alias()  # the object already belongs to a graph recorded below
+        out._rg = True
+        out.grad_fn = node
+        return out
     new_outs = []
-    for i, o in enumerate(outs):
-        if is_differentiable_dtype(o.dtype):
+    for i, (o, d) in enumerate(zip(outs, diff)):
+        if d:
             if o.grad_fn is not None or o._rg:
-                o = o._alias()  # the object already belongs to a graph recorded below
+                o = o._alias()
             o._rg = True
             o.grad_fn = node
             o._output_nr = i
         new_outs.append(o)
-    return tuple(new_outs) if prim.multiple_results else new_outs[0]
+    return tuple(new_outs)
 
 
 _prim._record = record

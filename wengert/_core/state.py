@@ -69,7 +69,7 @@ class _GradMode:
 
     def __exit__(self, *exc):
         st = state
-        st.grad_enabled = st.mode_stack.pop()
+        st.grad_enabled = st.mode_stack.pop() if st.mode_stack else True
         return False
 
     def __call__(self, fn):

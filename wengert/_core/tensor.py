@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 
-from .._errors import ConcretizationError, DTypeError, GradientError
+from .._errors import ConcretizationError, GradientError, RequiresGradDTypeError
 from .state import new_level, state
 
 
@@ -46,7 +46,8 @@ class Tensor:
     _retains_grad = False
     _accum = None         # weakref to this leaf's AccumulateGrad node
     _trace = None         # tracers: the Trace that owns them
-    _base = None          # weakref to the tensor this one is `.data`/`.detach()` of
+    _base = None          # (weakref, version) of the tensor this is the .data/.detach() of
+    _view = None          # (weakref, version, index) of the tensor this is a basic-index view of
     _birth = 0            # leaves: when requires_grad was switched on (see state.new_level)
     __array_priority__ = 1000
 
@@ -108,7 +109,7 @@ class Tensor:
     def requires_grad(self, flag):
         flag = bool(flag)
         if flag and not is_differentiable_dtype(self.dtype):
-            raise DTypeError(
+            raise RequiresGradDTypeError(
                 f"only tensors of floating point or complex dtype can require gradients, "
                 f"but this tensor has dtype {self.dtype}. Convert it first, e.g. "
                 f"x = x.astype(np.float64).")
@@ -167,7 +168,10 @@ class Tensor:
         ``x[i] = v``, ...) is written through to this tensor and bumps its version."""
         d = self._alias()
         if type(d) is Tensor and type(self) is Tensor:
-            d._base = weakref.ref(self)
+            # a weak link (a detached result must not keep a graph alive), except to a view,
+            # which is usually a temporary: x[0].detach().zero_() must still reach x
+            ref = weakref.ref(self) if self._view is None else (lambda: self)
+            d._base = (ref, self._version)
         return d
 
     def detach_(self):

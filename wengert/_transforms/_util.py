@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.tensor import Tensor, is_differentiable_dtype
-from .._errors import DTypeError
+from .._errors import ArgnumsError, DTypeError
 
 
 def as_tensor(x) -> Tensor:
@@ -33,14 +33,31 @@ def check_inexact(x, api, what="input"):
             f"tangent space; convert with x.astype(float) if you meant to differentiate it.")
 
 
+def _is_index(a):
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
 def normalize_argnums(argnums, nargs, api):
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
+    """``(single, positive argnums)``; ``ArgnumsError`` for an index out of range."""
+    single = _is_index(argnums)
+    if single:
+        nums = (argnums,)
+    else:
+        try:
+            nums = tuple(argnums)
+        except TypeError:
+            nums = (argnums,)
     for a in nums:
-        if not isinstance(a, int) or not -nargs <= a < nargs:
-            raise ValueError(f"{api}: argnums {argnums!r} is out of range for a function "
-                             f"called with {nargs} positional arguments.")
-    return single, tuple(a % nargs for a in nums)
+        if not _is_index(a):
+            raise ArgnumsError(f"{api}: argnums must be an int or a tuple of ints, got "
+                               f"{argnums!r}.")
+        if not -nargs <= a < nargs:
+            raise ArgnumsError(
+                f"{api}: argnums {argnums!r} is out of range for a function called with "
+                f"{nargs} positional argument{'s' if nargs != 1 else ''} (valid: 0 to "
+                f"{nargs - 1}, or negative from the end). Pass the argument to differentiate "
+                "positionally, or fix argnums.")
+    return single, tuple(int(a) % nargs for a in nums)
 
 
 def reaches_outside(values, internal=None) -> bool:

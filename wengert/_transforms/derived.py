@@ -16,7 +16,7 @@ import numpy as np
 
 from .._core.tensor import Tensor
 from .._tree import tree_flatten
-from ._util import normalize_argnums
+from ._util import as_tensor, check_inexact, normalize_argnums
 from .forward import jvp
 from .reverse import grad, vjp
 from .vmap import vmap
@@ -63,11 +63,18 @@ def _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks):
 
 
 def jacfwd(fun, argnums=0, has_aux=False):
-    """Jacobian by forward mode: one batched JVP over the basis of each input leaf."""
+    """Jacobian by forward mode: one batched JVP over the basis of each input leaf.
+
+    Returns ``out.shape + in.shape`` per (output leaf, input leaf), nested as the output
+    pytree of the input pytree; with ``has_aux``, ``(jacobian, aux)``."""
 
     def jac(*args, **kwargs):
         single, diff, partial = _split_args(fun, args, kwargs, argnums)
         in_leaves, in_td = tree_flatten(diff)
+        if not in_leaves:
+            raise ValueError("jacfwd: the differentiated arguments contain no arrays")
+        for x in in_leaves:
+            check_inexact(as_tensor(x), "jacfwd")
         zeros = [np.zeros(_np_shape(x), _np_dtype(x)) for x in in_leaves]
         aux = None
         out_leaves = out_td = None
@@ -77,26 +84,21 @@ def jacfwd(fun, argnums=0, has_aux=False):
                 tans = list(zeros)
                 tans[i] = v
                 res = jvp(partial, diff, in_td.unflatten(tans), has_aux=has_aux)
-                return res[1] if not has_aux else (res[1], res[2])
-            basis = _basis(_np_shape(x), _np_dtype(x) if np.issubdtype(
-                _np_dtype(x), np.inexact) else np.float64)
-            res = vmap(push, out_axes=-1)(basis)
+                return (res[1], res[2]) if has_aux else res[1]
+
+            basis = _basis(_np_shape(x), _np_dtype(x))
+            # the tangents are batched; aux depends on the primals only (out_axes None)
+            res = vmap(push, out_axes=(-1, None) if has_aux else -1)(basis)
             if has_aux:
-                res, aux_b = res
-                aux = aux if aux is not None else aux_b
-            leaves, td = tree_flatten(res)
-            out_td = td
+                res, aux = res
+            leaves, out_td = tree_flatten(res)
             cols.append([_reshape(t, _np_shape(t)[:-1] + _np_shape(x)) for t in leaves])
             out_leaves = leaves
-        if not in_leaves:
-            raise ValueError("jacfwd: no inputs to differentiate")
         blocks = [[cols[i][k] for i in range(len(in_leaves))] for k in range(len(out_leaves))]
         result = _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks)
-        if has_aux:
-            aux = jvp(partial, diff, in_td.unflatten(zeros), has_aux=True)[2]
-            return result, aux
-        return result
+        return (result, aux) if has_aux else result
 
+    jac.__name__ = f"jacfwd({getattr(fun, '__name__', 'f')})"
     return jac
 
 
@@ -139,13 +141,15 @@ def _size(tree):
 
 def jacobian(fun, argnums=0, has_aux=False, mode="auto"):
     """Jacobian, choosing the mode from the sizes (chapter §4.5): forward mode when the
-    number of inputs n is smaller than the number of outputs m (a tall Jacobian, n passes),
-    reverse mode otherwise (m passes).  ``mode="forward"``/``"reverse"`` forces one."""
+    number of inputs n is smaller than the number of outputs m (a tall Jacobian: n batched
+    JVPs), reverse mode otherwise (m batched VJPs).  ``mode="forward"``/``"reverse"`` forces
+    one.  The mode used by the last call is in the returned function's ``last_mode``."""
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"jacobian: mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
 
     def jac(*args, **kwargs):
         if mode == "forward":
+            jac.last_mode = "forward"
             return jacfwd(fun, argnums, has_aux)(*args, **kwargs)
         single, diff, partial = _split_args(fun, args, kwargs, argnums)
         res = vjp(partial, *diff, has_aux=has_aux)
@@ -153,11 +157,13 @@ def jacobian(fun, argnums=0, has_aux=False, mode="auto"):
         n, m = _size(diff), _size(out)
         jac.last_mode = "forward" if (mode == "auto" and n < m) else "reverse"
         if jac.last_mode == "forward":
+            del res, pullback  # free the recorded graph before the forward passes
             return jacfwd(fun, argnums, has_aux)(*args, **kwargs)
         result = _jacrev_from_pullback(out, pullback, diff, single)
         return (result, res[2]) if has_aux else result
 
     jac.last_mode = None
+    jac.__name__ = f"jacobian({getattr(fun, '__name__', 'f')})"
     return jac
 
 

@@ -123,15 +123,19 @@ def jvp(fun, primals, tangents, has_aux=False):
     with JVPTrace() as trace:
         start = trace.level
         ins = []
-        for k, (p, t) in enumerate(zip(p_leaves, t_leaves)):
-            p = as_tensor(p)
+        for k, (p0, t) in enumerate(zip(p_leaves, t_leaves)):
+            p = as_tensor(p0)
             t = as_tensor(t)
             if t.shape != p.shape:
                 raise ShapeError(f"jvp: tangent leaf {k} has shape {t.shape} but its primal "
                                  f"has shape {p.shape}; they must match.")
             if is_differentiable_dtype(p.dtype):
                 check_inexact(t, "jvp", "tangent")
-            ins.append(trace.new(p, t))
+                ins.append(trace.new(p, t))
+            else:
+                # integer/bool primals have no tangent: pass them as given (a Python int
+                # keeps NumPy's weak scalar promotion)
+                ins.append(p0)
         out = fun(*p_td.unflatten(ins))
         aux = None
         if has_aux:
@@ -157,7 +161,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     res = (o_td.unflatten(po), o_td.unflatten(to))
     if has_aux:
         a_leaves, a_td = tree_flatten(aux)
-        aux = a_td.unflatten([to_output(_unhook(a, internal), plain)
+        # aux values carry no tangent: return their primals (JAX semantics)
+        aux = a_td.unflatten([to_output(_unhook(as_tensor(_split(a, trace)[0]), internal), plain)
                               if isinstance(a, Tensor) else a for a in a_leaves])
         return res + (aux,)
     return res

@@ -19,8 +19,7 @@ from .._core.state import enable_grad, lib, new_level, state
 from .._core.tensor import Tensor
 from .._errors import DTypeError, NonScalarOutputError, ShapeError
 from .._tree import check_same_structure, tree_flatten
-from ._util import (as_tensor, check_inexact, normalize_argnums, reaches_outside,
-                    to_output)
+from ._util import as_tensor, check_inexact, normalize_argnums, reaches_outside, to_output
 
 alias_p = Primitive(
     "alias", lambda x: x,
@@ -29,15 +28,23 @@ alias_p = Primitive(
     save_args=False, linear=True)
 
 
-def _fresh(x: Tensor) -> Tensor:
-    """A new object standing for ``x`` that requires grad; connected to ``x``'s graph when
-    recording is on (under no_grad, e.g. inside an unrecorded backward pass, it is a leaf)."""
-    if x._rg and state.grad_enabled:
-        return bind(alias_p, x)
-    y = x._alias()
-    y._rg = True
-    y._birth = new_level()
-    return y
+def _fresh(x: Tensor):
+    """``(y, z)``: ``y`` stands for ``x`` inside the differentiated function; ``z`` is the
+    leaf the gradient is read at (a new private leaf, or ``x``'s own graph through ``y``).
+
+    ``y`` is never a leaf itself, so the function may update it in place (``y += 1``,
+    ``y[0] = v``: JAX code rebinding names) without touching the caller's value or losing
+    the gradient, which is read at the edge ``y`` had before the call.  ``x``'s own graph is
+    followed only while recording is on (inside an unrecorded backward pass, a private leaf
+    cuts it)."""
+    follow = x._rg and state.grad_enabled
+    with enable_grad():
+        if follow:
+            return bind(alias_p, x), None
+        z = x._alias()
+        z._rg = True
+        z._birth = new_level()
+        return bind(alias_p, z), z
 
 
 def _unpack_aux(res, api):
@@ -65,14 +72,18 @@ class _VJP:
         for x in xs:
             check_inexact(x, api)
         start = new_level()
-        self.ys = [_fresh(x) for x in xs]
+        fresh = [_fresh(x) for x in xs]
+        self.ys = [y for y, _ in fresh]
+        # where the gradients are read: fixed before ``fun`` may update the ys in place
+        self.targets = [edge_of(y) for y in self.ys]
         with enable_grad():
             self.out = fun(*self.in_td.unflatten(self.ys))
         stop = new_level()
         self.internal = (start, stop)
-        for y in self.ys:
-            if y.grad_fn is None:
-                y._owner_stop = stop  # see reaches_outside
+        for _, z in fresh:
+            if z is not None:
+                z._owner_stop = stop  # see reaches_outside
+        self.shapes = [(x.shape, x.dtype) for x in xs]
 
     def finish(self, out):
         o_leaves, self.out_td = tree_flatten(out)
@@ -111,16 +122,15 @@ class _VJP:
             roots.append(edge_of(o))
             cts.append(ct)
         create = self.external or reaches_outside(cts)
-        targets = [edge_of(y) for y in self.ys]
         if roots:
-            got = backward_pass(roots, cts, targets, retain_graph=retain or create,
+            got = backward_pass(roots, cts, self.targets, retain_graph=retain or create,
                                 create_graph=create, accumulate=False)
         else:
             got = [None] * len(self.ys)
         grads = []
-        for y, g in zip(self.ys, got):
+        for (shape, dtype), g in zip(self.shapes, got):
             if g is None:
-                g = lib.zeros(y.shape, y.dtype)
+                g = lib.zeros(shape, dtype)
             elif g._rg and not (create and self._keep(g)):
                 g = g.detach()
             grads.append(to_output(g, self.plain))
@@ -214,7 +224,7 @@ def grad(fun, argnums=0, has_aux=False):
     vg = value_and_grad(fun, argnums, has_aux)
 
     def grad_f(*args, **kwargs):
-        (v, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
+        (_v, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
         return (g, aux) if has_aux else g
 
     grad_f.__name__ = f"grad({getattr(fun, '__name__', 'f')})"

@@ -16,11 +16,12 @@ import warnings
 import numpy as np
 
 from .._core.primitive import bind
+from .._core.state import new_level
 from .._core.tensor import Tensor
 from .._core.trace import Trace, Tracer
-from .._errors import ShapeError, WengertError
+from .._errors import ConcretizationError, ShapeError
 from .._tree import tree_flatten
-from ._util import as_tensor, to_output
+from ._util import as_tensor, reaches_outside, to_output
 
 
 class BatchingFallbackWarning(UserWarning):
@@ -39,18 +40,24 @@ class BatchTracer(Tracer):
     def _lower(self):
         if self.bdim is None:
             return self.val
-        raise WengertError("a vmapped value escaped its vmap (or its concrete value was "
-                           "requested inside vmap); return it from the vmapped function instead.")
+        raise ConcretizationError(
+            "a batched (vmapped) value was used outside its vmap, or where a single concrete "
+            "value is needed; return it from the vmapped function instead.")
 
     def _payload(self):
         return (self.val,)
 
     @property
     def _value(self):
-        raise WengertError(
+        raise ConcretizationError(
             "the concrete value of a batched (vmapped) tensor was requested (bool(), float(), "
-            ".item(), NumPy conversion or Python control flow on it). Inside vmap each value "
-            "stands for a whole batch; use wnp.where instead of `if`.")
+            ".item(), NumPy conversion, or Python control flow such as `if x > 0:` on it). "
+            "Inside vmap each value stands for a whole batch of values, so there is no single "
+            "answer: use wnp.where(cond, a, b) instead of `if`, or move the decision out of "
+            "the vmapped function.")
+
+    def __array__(self, dtype=None, copy=None):
+        self._value  # raises: a batch has no single NumPy value
 
     @property
     def shape(self):
@@ -125,7 +132,7 @@ class BatchTrace(Trace):
         return self.new(out, od)
 
     def _loop(self, prim, vals, dims, params):
-        from ..numpy import getitem, stack
+        from ..numpy._shape import getitem, stack
         if prim.name not in _warned:
             _warned.add(prim.name)
             warnings.warn(f"vmap: primitive {prim.name!r} has no batching rule; falling back "
@@ -175,6 +182,10 @@ def _broadcast_prefix(spec, tree):
     if spec is None or isinstance(spec, int):
         return [spec] * len(tree_flatten(tree)[0])
     if isinstance(tree, dict) and isinstance(spec, dict):
+        if set(spec) != set(tree):
+            raise ValueError(f"vmap: the axis specification has keys {sorted(map(repr, spec))} "
+                             f"but the dict it applies to has keys {sorted(map(repr, tree))}; "
+                             "give one entry per key (or a single int/None for the whole dict).")
         out = []
         for k in sorted(tree.keys(), key=repr) if not _sortable(tree) else sorted(tree.keys()):
             out.extend(_broadcast_prefix(spec[k], tree[k]))
@@ -199,6 +210,35 @@ def _sortable(d):
         return False
 
 
+def _axis_size(leaves, leaf_axes, axis_size):
+    size = axis_size
+    for x, ax in zip(leaves, leaf_axes):
+        if ax is None:
+            continue
+        if not isinstance(ax, int) or isinstance(ax, bool):
+            raise TypeError(f"vmap: an in_axes entry must be an int or None, got {ax!r}")
+        shp = tuple(x.shape) if isinstance(x, Tensor) else np.shape(x)
+        if not shp:
+            raise ShapeError("vmap: a scalar (0-d) argument cannot be mapped: it has no axis "
+                             "to map over; give it in_axes None (it is then shared by every "
+                             "example).")
+        if not -len(shp) <= ax < len(shp):
+            raise ShapeError(f"vmap: in_axes {ax} is out of range for an argument of shape "
+                             f"{shp} (valid: {-len(shp)} to {len(shp) - 1}).")
+        n = shp[ax]
+        if size is None:
+            size = n
+        elif n != size:
+            what = "axis_size" if axis_size is not None and size == axis_size else "another input"
+            raise ShapeError(f"vmap got inconsistent sizes for the mapped axis: an input has "
+                             f"size {n} along its axis {ax}, but {what} has {size}; every "
+                             "mapped input must have the same batch size.")
+    if size is None:
+        raise ValueError("vmap: no input is mapped (every in_axes entry is None), so the "
+                         "batch size is unknown; pass axis_size=.")
+    return size
+
+
 def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     """Vectorise ``fun`` over a batch axis of its arguments.
 
@@ -212,38 +252,29 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     Example: per-example gradients ``vmap(grad(loss), in_axes=(None, 0, 0))(w, X, Y)``.
     """
 
-    def vmapped(*args):
+    def vmapped(*args, **kwargs):
         axes = _normalize_in_axes(in_axes, args)
+        if kwargs:  # keyword arguments are mapped over their leading axis (as in JAX)
+            args = args + (kwargs,)
+            axes = axes + [0]
         leaves, td = tree_flatten(args)
         leaf_axes = []
         for a, spec in zip(args, axes):
             leaf_axes.extend(_broadcast_prefix(spec, a))
         plain = not any(isinstance(x, Tensor) for x in leaves)
-        size = axis_size
-        for x, ax in zip(leaves, leaf_axes):
-            if ax is None:
-                continue
-            shp = np.shape(x) if not isinstance(x, Tensor) else x.shape
-            if not -len(shp) <= ax < max(len(shp), 1) or not shp:
-                raise ShapeError(f"vmap: in_axes {ax} is out of range for an argument of "
-                                 f"shape {tuple(shp)}")
-            n = shp[ax]
-            if size is None:
-                size = n
-            elif n != size:
-                raise ShapeError(f"vmap got inconsistent sizes for the mapped axis: {size} and "
-                                 f"{n}; every mapped input must have the same batch size.")
-        if size is None:
-            raise ValueError("vmap: no input is mapped (all in_axes are None); pass axis_size=")
+        size = _axis_size(leaves, leaf_axes, axis_size)
         with BatchTrace(size) as trace:
             ins = []
             for x, ax in zip(leaves, leaf_axes):
                 if ax is None:
-                    ins.append(x)
+                    # unmapped arrays become Tensors too, so that indexing them with a
+                    # batched index (table[i]) reaches wengert rather than NumPy
+                    ins.append(as_tensor(x) if isinstance(x, np.ndarray) else x)
                 else:
                     x = as_tensor(x)
                     ins.append(BatchTracer(trace, x, ax % len(x.shape)))
-            out = fun(*td.unflatten(ins))
+            call = td.unflatten(ins)
+            out = fun(*call[:-1], **call[-1]) if kwargs else fun(*call)
             o_leaves, o_td = tree_flatten(out)
             o_axes = _broadcast_prefix(out_axes, out)
             res = []
@@ -252,15 +283,24 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
                     v, d = o.val, o.bdim
                 else:
                     v, d = as_tensor(o), None
+                if v._rg and not reaches_outside([v], (trace.level, new_level())):
+                    # a graph recorded inside the vmapped function (e.g. by grad on an
+                    # unmapped input) that no enclosing computation can ask about
+                    v = v.detach()
                 if oa is None:
                     if d is not None:
                         raise ValueError("vmap: out_axes=None for an output that depends on "
-                                         "the mapped inputs")
+                                         "the mapped inputs (it differs between examples); "
+                                         "give it an int out_axes.")
                     res.append(to_output(v, plain))
                     continue
                 v = to_front(v, d, size)
-                oa = oa % len(v.shape)
-                res.append(to_output(moveaxis_to(v, 0, oa), plain))
+                nd = len(v.shape)
+                if not -nd <= oa < nd:
+                    raise ShapeError(f"vmap: out_axes {oa} is out of range for an output with "
+                                     f"{nd - 1} dimension(s) per example (valid: {-nd} to "
+                                     f"{nd - 1}).")
+                res.append(to_output(moveaxis_to(v, 0, oa % nd), plain))
         return o_td.unflatten(res)
 
     vmapped.__name__ = f"vmap({getattr(fun, '__name__', 'f')})"

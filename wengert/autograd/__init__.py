@@ -13,7 +13,12 @@ from .function import (
     FunctionCtx as FunctionCtx,
     once_differentiable as once_differentiable,
 )
-from .gradcheck import gradcheck as gradcheck, gradgradcheck as gradgradcheck
+from .gradcheck import (
+    GradcheckError as GradcheckError,
+    gradcheck as gradcheck,
+    gradcheck_report as gradcheck_report,
+    gradgradcheck as gradgradcheck,
+)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

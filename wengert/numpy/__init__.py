@@ -10,6 +10,7 @@ from .._core.tensor import Tensor as _Tensor
 from . import _dispatch
 from . import _methods
 from . import fft as fft
+from . import linalg as linalg
 from ._complex import conj as conj, conjugate as conjugate, imag as imag, real as real
 from ._composite import (
     expit as expit,
@@ -199,6 +200,8 @@ _F = {
     _np.array: array, _np.asarray: asarray, _np.astype: astype,
     _np.matrix_transpose: matrix_transpose,
     **{getattr(_np.fft, _n): getattr(fft, _n) for _n in fft.__all__ if "freq" not in _n},
+    **{getattr(_np.linalg, _n): getattr(linalg, _n) for _n in linalg.__all__
+       if _n != "LinAlgError"},
     _np.einsum: einsum,
 }
 _dispatch.UFUNCS.update(_U)

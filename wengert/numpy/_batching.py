@@ -16,6 +16,7 @@ from . import _reduce as rd
 from . import _shape as sh
 from ._complex import conj_p, imag_p, real_p
 from ._composite import stop_gradient_p
+from ._gather import BatchedIndex, full_rank
 
 
 def _front(x, d):
@@ -27,9 +28,13 @@ def _per_ndim(x, d):
 
 
 def _shift_axes(axis, nd):
+    """A reduction's per-example ``axis`` (None, an int or a tuple, possibly negative) as the
+    axes of the batch-first array."""
     if axis is None:
         return tuple(range(1, nd + 1))
-    return tuple(a + 1 for a in axis)
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(int(a) % max(nd, 1) + 1 for a in axis)
 
 
 def _reduction(p):
@@ -112,66 +117,33 @@ def _concat_rule(args, dims, axis):
 sh.concatenate_p.batch = _concat_rule
 
 
-# --- indexing ------------------------------------------------------------------------------------
-def _is_adv(i):
-    return isinstance(i, np.ndarray) or isinstance(i, (list,))
-
-
-def _batched_index(idx):
-    """The index applied to a batch-first array, and where the batch axis lands."""
-    items = idx if isinstance(idx, tuple) else (idx,)
-    adv_pos = [k for k, i in enumerate(items) if _is_adv(i)]
-    if adv_pos:
-        int_pos = [k for k, i in enumerate(items) if isinstance(i, (int, np.integer))]
-        pos = sorted(adv_pos + int_pos)
-        adjacent = pos == list(range(pos[0], pos[0] + len(pos)))
-    else:
-        adjacent = True
-    new = (slice(None),) + items
-    if adjacent:
-        return new, 0
-    shapes = []
-    for i in items:
-        if isinstance(i, np.ndarray) and i.dtype == np.bool_:
-            shapes.append((int(i.sum()),) if i.ndim == 1 else (int(i.sum()),))
-        elif _is_adv(i) or isinstance(i, (int, np.integer)):
-            shapes.append(np.shape(i))
-    return new, len(np.broadcast_shapes(*shapes))
-
-
+# --- indexing (the index-layout algebra is in _gather.py) ---------------------------------------
 def _getitem_rule(args, dims, idx):
     (x,), (d,) = args, dims
-    new, od = _batched_index(idx)
-    return bind(sh.getitem_p, _front(x, d), idx=new), od
+    bi = BatchedIndex(idx, _per_shape(x, d), [], [], x.shape[d])
+    return bi.result(bind(sh.getitem_p, _front(x, d), idx=bi.spec))
 
 
 def _scatter_add_rule(args, dims, idx, shape):
     (g,), (d,) = args, dims
-    new, od = _batched_index(idx)
-    g = moveaxis_to(g, d, od)
-    b = g.shape[od]
-    return bind(sh.scatter_add_p, g, idx=new, shape=(b,) + tuple(shape)), 0
+    size = g.shape[d]
+    bi = BatchedIndex(idx, tuple(shape), [], [], size)
+    g = bi.batched_to_numpy(g, d)
+    return bind(sh.scatter_add_p, g, idx=bi.spec, shape=(size,) + tuple(shape)), 0
 
 
 def _setitem_rule(args, dims, idx):
     x, v = args
     dx, dv = dims
-    b = (x.shape[dx] if dx is not None else v.shape[dv])
-    x = to_front(x, dx, b)
-    new, od = _batched_index(idx)
-    if dv is not None:
-        # v must broadcast against x[new], whose batch axis is at od
-        sel_nd = len(_indexed_shape(tuple(x.shape), new))
-        v = moveaxis_to(v, dv, od)
-        vs = tuple(v.shape)
-        missing = sel_nd - len(vs)
-        if missing > 0:
-            v = sh.reshape(v, vs[:od + 1] + (1,) * missing + vs[od + 1:])
-    return bind(sh.setitem_p, x, v, idx=new), 0
+    size = x.shape[dx] if dx is not None else v.shape[dv]
+    bi = BatchedIndex(idx, _per_shape(x, dx), [], [], size)
+    v = bi.to_numpy(full_rank(v, dv, len(bi.layout.shape), size))
+    return bind(sh.setitem_p, to_front(x, dx, size), v, idx=bi.spec), 0
 
 
-def _indexed_shape(shape, idx):
-    return np.broadcast_to(np.empty((), dtype=np.int8), shape)[idx].shape
+def _per_shape(x, d):
+    s = tuple(x.shape)
+    return s if d is None else s[:d] + s[d + 1:]
 
 
 sh.getitem_p.batch = _getitem_rule
@@ -217,3 +189,64 @@ def _matmul_rule(args, dims):
 
 
 la.matmul_p.batch = _matmul_rule
+
+
+# --- linear algebra (wengert.numpy.linalg) -------------------------------------------------------
+# Its one-operand primitives (inv, det, cholesky, eigh, svd, qr, pinv, ...) map over leading
+# axes and are declared "leading" there.  Operands with a core rank need their leading axes
+# aligned first, as for matmul: a per-example (n, n) matrix and a per-example (m, n, k) stack
+# must broadcast as (B, 1, n, n) against (B, m, n, k).
+def _core_rule(p, core):
+    """Batching rule of a primitive mapping over the leading axes of operands whose last
+    ``core[i]`` axes are the operation's own."""
+
+    def rule(args, dims, **params):
+        lead = [_per_ndim(x, d) - c for x, d, c in zip(args, dims, core)]
+        n_lead = max(lead)
+        new = []
+        for x, d, k in zip(args, dims, lead):
+            if d is None:
+                new.append(x)
+                continue
+            x = _front(x, d)
+            s = tuple(x.shape)
+            new.append(sh.reshape(x, (s[0],) + (1,) * (n_lead - k) + s[1:]))
+        out = bind(p, *new, **params)
+        return out, ((0,) * len(out) if p.multiple_results else 0)
+
+    return rule
+
+
+def _loop_rule(p):
+    """For a primitive NumPy cannot batch (``numpy.linalg.lstsq``): one application per
+    example, stacked.  Explicit, so no fallback warning."""
+
+    def rule(args, dims, **params):
+        b = next(x.shape[d] for x, d in zip(args, dims) if d is not None)
+        outs = []
+        for i in range(b):
+            outs.append(bind(p, *[x if d is None else sh.getitem(x, (slice(None),) * d + (i,))
+                                  for x, d in zip(args, dims)], **params))
+        if p.multiple_results:
+            return tuple(sh.stack([o[k] for o in outs]) for k in range(len(outs[0]))), 0
+        return sh.stack(outs), 0
+
+    return rule
+
+
+def _install_linalg_rules():
+    from . import linalg as nla
+    solve = getattr(nla, "solve_p", None)
+    if solve is not None:
+        solve.batch = _core_rule(solve, (2, 2))  # b is always a matrix (vectors become columns)
+    lstsq = getattr(nla, "lstsq_p", None)
+    if lstsq is not None:
+        lstsq.batch = _loop_rule(lstsq)
+
+
+_install_linalg_rules()
+
+# functional grad's private aliases of its inputs
+from .._transforms.reverse import alias_p  # noqa: E402
+
+alias_p.batch = "elementwise"

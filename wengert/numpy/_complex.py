@@ -43,9 +43,9 @@ def real(val):
 
 def imag(val):
     val = t(val)
-    if not _is_complex(val):
-        from ._elementwise import multiply
-        return multiply(val, 0)
+    if not _is_complex(val):  # zeros (also where val is inf or nan), derivative zero
+        from ._elementwise import where
+        return where(True, 0, val)
     return bind(imag_p, val)
 
 

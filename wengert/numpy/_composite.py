@@ -65,8 +65,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np.
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
         mean=None, correction=None):
-    return ew.sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                       where=where, correction=correction))
+    """Standard deviation.  Where the variance is 0 (constant input) the derivative is 0,
+    the minimum-norm subgradient (std is a scaled norm of ``a - mean``), not 0 * inf = NaN."""
+    v = var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, where=where,
+            correction=correction)
+    zero = ew.equal(v, 0)
+    return ew.where(zero, 0.0, ew.sqrt(ew.where(zero, 1.0, v)))
 
 
 def _safe_max(a, axis):
@@ -87,7 +91,11 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     e = ew.exp(ew.subtract(a, m))
     if b is not None:
         e = ew.multiply(e, b)
-    r = ew.add(ew.log(rd.sum(e, axis=axis, keepdims=True)), m)
+    s = rd.sum(e, axis=axis, keepdims=True)
+    # all entries -inf (or all weights 0): the value is -inf and the derivative 0, without
+    # evaluating log(0) (whose derivative 1/0 would turn into 0 * inf = NaN)
+    empty = ew.equal(s, 0)
+    r = ew.add(ew.where(empty, -np.inf, ew.log(ew.where(empty, 1.0, s))), m)
     if not keepdims:
         r = sh.squeeze(r, axis=axis) if axis is not None else sh.reshape(r, ())
     return r

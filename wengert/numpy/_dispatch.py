@@ -24,14 +24,14 @@ _REDUCERS: dict = {}      # ufunc -> fn(a, axis=0, dtype=None, keepdims=False) f
 _ACCUMULATORS: dict = {}  # ufunc -> fn(a, axis=0, dtype=None) for ufunc.accumulate
 
 # NumPy functions whose outputs carry no derivative (booleans, integers, indices, metadata,
-# strings): applying them to the tensors' values drops nothing.
+# strings, files): applying them to the tensors' values drops nothing.
 NONDIFF_FUNCTIONS = {
     np.allclose, np.isclose, np.array_equal, np.array_equiv, np.iscomplexobj,
     np.isrealobj, np.iscomplex, np.isreal, np.count_nonzero, np.argsort, np.argwhere,
     np.flatnonzero, np.nonzero, np.searchsorted, np.argpartition, np.lexsort, np.isin,
     np.digitize, np.shares_memory, np.may_share_memory, np.array_repr, np.array_str,
     np.array2string, np.ndim, np.shape, np.size, np.can_cast, np.min_scalar_type,
-    np.isneginf, np.isposinf,
+    np.isneginf, np.isposinf, np.save, np.savez, np.savez_compressed, np.savetxt,
 }
 
 _ACCUMULATE_NAMES = {np.add: "cumsum", np.multiply: "cumprod"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.primitive import Primitive, bind
-from ._family import binary, elementwise, nondiff, t, unary, zero_deriv
+from ._family import binary, dtype_of, elementwise, nondiff, t, unary, zero_deriv
 
 # --- arithmetic ---------------------------------------------------------------------------
 add_p = elementwise("add", np.add, 1, 1, save_args=False)
@@ -23,7 +23,8 @@ positive_p = elementwise("positive", np.positive, 1, save_args=False)
 
 
 def _div_dx(out, x, y):
-    return reciprocal(y)
+    # divide, not reciprocal: reciprocal of an integer (a Python 2 or an int array) is 0
+    return divide(1.0, y)
 
 
 def _div_dy(out, x, y):
@@ -39,11 +40,20 @@ def _safe_base(x):
 
 
 def _pow_dx(out, x, y):
-    # y * x**(y-1), with the y == 0 case made exact (d/dx x**0 = 0 even at x = 0)
-    d = multiply(y, power(x, subtract(y, 1)))
-    if isinstance(y, (int, float)):
-        return 0.0 if y == 0 else d
-    return where(equal(y, 0), 0, d)
+    """y * x**(y-1).  A Python exponent stays a Python number, so x**3 differentiates to
+    3*x**2, 6*x, 6 and then 0 (exactly, with no 0**-1 evaluated at x = 0); y == 0 gives 0
+    and y == 1 gives the constant 1.  A tensor exponent is guarded where y == 0 (d/dx x**0 =
+    0 even at x = 0) by evaluating the unused branch at x = 1, so neither its value nor its
+    derivatives produce inf * 0."""
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        if y == 0:
+            return 0.0
+        if y == 1:
+            return 1
+        return multiply(y, power(x, y - 1))
+    y_zero = equal(y, 0)
+    x_safe = where(y_zero, 1, x)
+    return where(y_zero, 0, multiply(y, power(x_safe, subtract(y, 1))))
 
 
 def _pow_dy(out, x, y):
@@ -69,10 +79,12 @@ def _clip_impl(x, lo, hi):
     return np.clip(x, lo, hi)
 
 
+# clip(x, lo, hi) = minimum(maximum(x, lo), hi), as NumPy (hi wins where lo > hi); every
+# argument gets 1 only where it strictly decides the result, so ties at a bound give 0
 clip_p = elementwise("clip", _clip_impl,
                      lambda out, x, lo, hi: logical_and(greater(x, lo), less(x, hi)),
-                     lambda out, x, lo, hi: less(x, lo),
-                     lambda out, x, lo, hi: greater(x, hi))
+                     lambda out, x, lo, hi: logical_and(less(x, lo), less(lo, hi)),
+                     lambda out, x, lo, hi: greater(maximum(x, lo), hi))
 
 # --- unary ---------------------------------------------------------------------------------
 def _abs_d(out, x):
@@ -196,7 +208,19 @@ tanh = unary(tanh_p)
 arctan = unary(arctan_p)
 reciprocal = unary(reciprocal_p)
 square = unary(square_p)
-sign = unary(sign_p)
+
+
+def sign(x, /):
+    """Elementwise ``sign``: derivative 0 for real inputs (piecewise constant); for complex
+    inputs NumPy's z/|z| (0 at 0), which is smooth away from 0 and differentiated as such."""
+    x = t(x)
+    if np.issubdtype(dtype_of(x), np.complexfloating):
+        r = absolute(x)
+        zero = equal(r, 0)
+        return where(zero, 0, divide(x, where(zero, 1, r)))
+    return bind(sign_p, x)
+
+
 floor = unary(floor_p)
 ceil = unary(ceil_p)
 trunc = unary(trunc_p)

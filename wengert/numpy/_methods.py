@@ -5,12 +5,13 @@ every operation has one source of truth.  Methods accept NumPy's keywords (``axi
 In-place forms (``+=``, ``add_``, ``x[i] = v``) compute out of place and then rebind the
 tensor to the result, bumping its version counter.  No ndarray is ever written into, so
 values saved for backward (and NumPy views of them) stay intact; the version counter is
-what lets backward detect that a tensor it saved was rebound.  A tensor obtained from
-``x.data`` or ``x.detach()`` writes its in-place updates through to ``x``, as in PyTorch
-(``p.data.mul_(0.9)``)."""
+what lets backward detect that a tensor it saved was rebound.  Sharing is emulated where
+NumPy and PyTorch share data: a tensor obtained from ``x.data`` or ``x.detach()`` writes its
+in-place updates through to ``x`` unrecorded (``p.data.mul_(0.9)``), and a basic-index view
+``v = x[i]`` writes them back as a recorded ``x[i] = v`` (``x[0].zero_()``).  A view or alias
+taken before ``x`` itself was modified refuses to write back (it would undo that change)."""
 from __future__ import annotations
 
-import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -58,9 +59,8 @@ def _check_inplace(x: Tensor, name, raw=False):
     ``x = y[i]``, ``y``) is a leaf that requires grad, or ``x`` is a view or ``.data`` of a
     tensor that was modified since (its update would overwrite that change)."""
     if not raw and x._rg and x.grad_fn is None and state.grad_enabled:
-        what = "a leaf tensor" if x is not None else ""
         raise InplaceError(
-            f"{what} that requires grad (or a view of one) is being used in an in-place "
+            f"a leaf tensor that requires grad (or a view of one) is being used in an in-place "
             f"operation ({name}): its gradient would be lost. Wrap the update in "
             f"`with wg.no_grad():` (as optimisers do), update `x.data` instead, or use the "
             f"out-of-place form (x = x + 1 instead of x += 1).")
@@ -91,11 +91,9 @@ def _become(x: Tensor, new: Tensor, name):
             raise TypeError(f"{name}: result dtype {new.dtype} can't be cast to the in-place "
                             f"target's dtype {x.dtype} with casting rule 'same_kind'")
         new = sh.astype(new, x.dtype)
-    if type(new) is not type(x) and type(x) is Tensor:
-        # a traced value written into a concrete tensor: only its value can be kept
-        if new._trace is not None:
-            raise GradientError(f"{name}: cannot write a traced value into a concrete tensor "
-                                "in place; use the out-of-place form inside transforms.")
+    if type(new) is not type(x) and type(x) is Tensor and new._trace is not None:
+        raise GradientError(f"{name}: cannot write a traced value into a concrete tensor "
+                            "in place; use the out-of-place form inside transforms.")
     if type(x) is not Tensor:
         raise GradientError(f"{name}: in-place operations on traced values are not supported "
                             "inside functional transforms; use the out-of-place form.")
@@ -144,19 +142,39 @@ def _write_through(x: Tensor, name, raw):
             x._view = (link[0], base._version, idx)
 
 
+def _hold(obj):
+    """A strong reference with a weakref's call syntax: a view keeps its base alive (as a
+    NumPy view does), so that ``x[0].detach().zero_()`` still reaches ``x``."""
+    return lambda: obj
+
+
+def _is_basic(idx):
+    """A basic index (integers, slices, ``...``, ``None``): NumPy returns a view for it."""
+    for i in idx if isinstance(idx, tuple) else (idx,):
+        if not (i is None or i is Ellipsis or isinstance(i, slice)
+                or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))):
+            return False
+    return True
+
+
 def _getitem(self, idx):
     """``x[idx]``; a basic index (ints, slices) gives a view as in NumPy and PyTorch: an
     in-place update of the result (``x[0].zero_()``) is written back into ``x``."""
     out = sh.getitem(self, idx)
-    if type(out) is Tensor and type(self) is Tensor and sh._is_basic(idx):
-        out._view = (weakref.ref(self), self._version, idx)
+    if type(out) is Tensor and type(self) is Tensor and _is_basic(idx):
+        out._view = (_hold(self), self._version, idx)
     return out
 
 
 def _inplace(fn, name):
     def method(self, *args, **kwargs):
         _check_inplace(self, name)
-        return _become(self, fn(_snapshot(self), *args, **kwargs), name)
+        snap = _snapshot(self)
+        # `h *= h`: every operand that is the target means its value before the update
+        args = [snap if a is self else a for a in args]
+        if kwargs:
+            kwargs = {k: snap if v is self else v for k, v in kwargs.items()}
+        return _become(self, fn(snap, *args, **kwargs), name)
 
     method.__name__ = name
     return method
@@ -164,7 +182,8 @@ def _inplace(fn, name):
 
 def _setitem(self, idx, value):
     _check_inplace(self, "__setitem__")
-    _become(self, sh.index_update(_snapshot(self), idx, value), "__setitem__")
+    snap = _snapshot(self)
+    _become(self, sh.index_update(snap, idx, snap if value is self else value), "__setitem__")
 
 
 def _none_of(x):
@@ -306,8 +325,13 @@ def _permute(self, *dims):
 
 
 def _expand(self, *sizes):
+    """PyTorch's ``expand``: broadcast to ``sizes``; -1 keeps an existing dimension."""
     sizes = tuple(_dims(sizes))
     lead = len(sizes) - self.ndim
+    if lead < 0 or any(s == -1 for s in sizes[:lead]):
+        raise ValueError(f"expand: cannot expand a tensor of shape {self.shape} to {sizes}; "
+                         "give at least as many sizes as dimensions, and -1 only for "
+                         "existing ones")
     shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return sh.broadcast_to(self, shape)
 

@@ -10,6 +10,7 @@ import numpy as np
 from .._core.primitive import Primitive, bind
 from .._core.tensor import Tensor
 from .._errors import UnsupportedError
+from . import _gather
 from ._family import dtype_of, ndim_of, shape_of, t
 
 
@@ -319,6 +320,8 @@ def getitem(x, idx):
     """``x[idx]`` for basic (slices with any step, integers, ``...``, ``None``), advanced
     (integer and boolean arrays or tensors) and mixed indices; repeated integer indices
     accumulate in the gradient."""
+    if _gather.has_dynamic(idx):  # a traced (batched) integer index: a gather
+        return _gather.getitem(t(x), idx)
     return bind(getitem_p, t(x), idx=_freeze_index(idx))
 
 
@@ -326,6 +329,8 @@ def index_update(x, idx, v):
     """Functional ``x[idx] = v``: a new array.  The gradient to ``x`` is zero at the written
     positions; the gradient to ``v`` is the cotangent there, summed over ``v``'s
     broadcasting (with a repeated index, only the write NumPy keeps counts)."""
+    if _gather.has_dynamic(idx):  # a traced (batched) integer index
+        return _gather.index_update(t(x), idx, t(v))
     return bind(setitem_p, t(x), t(v), idx=_freeze_index(idx))
 
 
@@ -340,6 +345,8 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         a = ravel(a)
         axis = 0
     (axis,) = _normalize_axes(axis, ndim_of(a))
+    if _gather.has_dynamic(indices) and mode in ("raise", None):
+        return getitem(a, (slice(None),) * axis + (indices,))
     idx = _freeze_index(indices)
     if mode in ("wrap", "clip"):
         n = shape_of(a)[axis]

@@ -176,7 +176,7 @@ def _cook_nd(a, s, axes, invreal=False):
     nd = len(shape)
     shapeless = s is None
     if axes is not None:
-        axes = [int(ax) for ax in (axes if np.iterable(axes) else (axes,))]
+        axes = [_axis(int(ax), nd) for ax in (axes if np.iterable(axes) else (axes,))]
     if shapeless:
         s = list(shape) if axes is None else [shape[ax] for ax in axes]
     else:
@@ -192,7 +192,7 @@ def _cook_nd(a, s, axes, invreal=False):
         axes = list(range(-len(s), 0))
     if len(s) != len(axes):
         raise ValueError("Shape and axes have different lengths.")
-    axes = [ax % nd if -nd <= ax < nd else _axis_error(ax, nd) for ax in axes]
+    axes = [_axis(ax, nd) for ax in axes]
     if invreal and shapeless:
         s[-1] = (shape[axes[-1]] - 1) * 2
     s = [shape[ax] if v == -1 else v for v, ax in zip(s, axes)]
@@ -202,8 +202,10 @@ def _cook_nd(a, s, axes, invreal=False):
     return s, axes
 
 
-def _axis_error(ax, nd):
-    raise np.exceptions.AxisError(ax, nd)
+def _axis(ax, nd):
+    if not -nd <= ax < nd:
+        raise np.exceptions.AxisError(ax, nd)
+    return ax % nd
 
 
 def _resized(a, s, axes, last=None):

@@ -1,0 +1,248 @@
+"""``wengert.scipy.linalg``: differentiable parts of ``scipy.linalg`` (SciPy names and
+signatures), batched over leading axes where SciPy is.
+
+=====================  ================================================================
+solve_triangular       ``x = op(T)^{-1} b`` with ``T`` the used triangle of ``a``:
+                       ``dx = op(T)^{-1} (db - op(dT) x)``; the cotangent of ``a`` lands
+                       on that triangle only (off the diagonal with ``unit_diagonal``)
+cho_factor, cho_solve  through ``wnp.linalg.cholesky`` and ``solve_triangular``
+expm                   Frechet derivative by the block-matrix identity
+                       ``expm([[A, E], [0, A]]) = [[e^A, L(A, E)], [0, e^A]]``;
+                       the VJP is ``L(A^T, G)``
+inv, det, solve        ``wengert.numpy.linalg``'s rules (``det`` uses the cofactor form,
+                       finite at singular matrices)
+=====================  ================================================================
+
+The complex convention is JAX's, as everywhere in wengert (VJPs transpose, never conjugate,
+a holomorphic rule).  SciPy is an optional dependency of wengert: without it, importing this
+module raises ImportError.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    import scipy.linalg as _sla
+except ImportError as _err:  # the message is the point: SciPy is optional
+    raise ImportError(
+        "wengert.scipy.linalg needs SciPy, which is not installed. Install it with "
+        "`pip install scipy` (or `pip install 'wengert[all]'`); the rest of wengert, "
+        "including wengert.numpy.linalg, works without it.") from _err
+
+from .._core.primitive import Primitive, bind
+from ..numpy import _elementwise as ew
+from ..numpy import _shape as sh
+from ..numpy import linalg as _la
+from ..numpy._complex import conj
+from ..numpy._family import dtype_of, ndim_of, shape_of
+from ..numpy._linalg_core import matmul
+
+__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "expm", "expm_frechet", "inv",
+           "solve", "solve_triangular"]
+
+LinAlgError = np.linalg.LinAlgError
+
+_T = _la._T
+_H = _la._H
+
+
+# --- solve_triangular ----------------------------------------------------------------------------
+def _trans_code(trans):
+    codes = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2, "n": 0, "t": 1, "c": 2}
+    try:
+        return codes[trans]
+    except (KeyError, TypeError):
+        raise ValueError(f"solve_triangular: trans must be 0/'N', 1/'T' or 2/'C', got "
+                         f"{trans!r}") from None
+
+
+def _triangle(x, lower, unit_diagonal):
+    """The entries of ``x`` that solve_triangular reads."""
+    if lower:
+        return _la._tril(x, -1 if unit_diagonal else 0)
+    return _la._triu(x, 1 if unit_diagonal else 0)
+
+
+def _op(x, trans):
+    if trans == 0:
+        return x
+    return _T(x) if trans == 1 else _H(x)
+
+
+def _st_impl(a, b, trans, lower, unit_diagonal):
+    return _sla.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
+
+
+def _st(a, b, trans, lower, unit_diagonal):
+    return bind(solve_triangular_p, a, b, trans=trans, lower=lower,
+                unit_diagonal=unit_diagonal)
+
+
+def _st_transposed(a, g, trans, lower, unit_diagonal):
+    """``op(T)^{-T} g``, the cotangent of ``b``."""
+    if trans == 0:
+        return _st(a, g, 1, lower, unit_diagonal)
+    if trans == 1:
+        return _st(a, g, 0, lower, unit_diagonal)
+    # op(T) = T^H, so op(T)^T = conj(T) and conj(T)^{-1} g = conj(T^{-1} conj(g))
+    return conj(_st(a, conj(g), 0, lower, unit_diagonal))
+
+
+def _st_vjp(needs, g, out, a, b, trans, lower, unit_diagonal):
+    gb = _st_transposed(a, g, trans, lower, unit_diagonal)
+    ga = None
+    if needs[0]:
+        g_op = ew.negative(matmul(gb, _T(out)))  # cotangent of op(T)
+        g_t = g_op if trans == 0 else (_T(g_op) if trans == 1 else _H(g_op))
+        ga = _triangle(g_t, lower, unit_diagonal)
+    return ga, (gb if needs[1] else None)
+
+
+def _st_jvp(tangents, out, a, b, trans, lower, unit_diagonal):
+    ta, tb = tangents
+    rhs = tb
+    if ta is not None:
+        term = matmul(_op(_triangle(ta, lower, unit_diagonal), trans), out)
+        rhs = ew.negative(term) if rhs is None else ew.subtract(rhs, term)
+    return _st(a, rhs, trans, lower, unit_diagonal)
+
+
+solve_triangular_p = Primitive("solve_triangular", _st_impl, vjp=_st_vjp, jvp=_st_jvp,
+                               save_out=True)
+
+
+def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+                     check_finite=True):
+    """Solve ``op(a) x = b`` for triangular ``a`` (SciPy semantics: only the ``lower`` or
+    upper triangle of ``a`` is read, its diagonal is taken as 1 with ``unit_diagonal``;
+    ``trans`` is 0/'N', 1/'T' or 2/'C').  ``b`` is a vector when it is 1-D, else
+    ``(..., n, k)``; ``a`` may be batched ``(..., n, n)``.
+
+    The gradient with respect to ``a`` is zero outside the triangle that is read."""
+    a, b = _la._as_inexact(a), _la._as_inexact(b)
+    if ndim_of(a) < 2 or shape_of(a)[-1] != shape_of(a)[-2]:
+        raise ValueError(f"solve_triangular: expected a square matrix (..., n, n), got "
+                         f"shape {shape_of(a)}")
+    code = _trans_code(trans)
+    if code == 2 and not np.issubdtype(dtype_of(a), np.complexfloating):
+        code = 1
+    if ndim_of(b) == 1:
+        return sh.getitem(_st(a, _la._col(b), code, bool(lower), bool(unit_diagonal)),
+                          (Ellipsis, 0))
+    return _st(a, b, code, bool(lower), bool(unit_diagonal))
+
+
+# --- Cholesky -------------------------------------------------------------------------------------------
+def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
+    """SciPy's ``cholesky``: the upper factor ``U`` (``a = U^H U``) by default, read from the
+    upper triangle; ``lower=True`` gives ``L`` (``a = L L^H``) from the lower triangle.
+    Derivatives are those of the Hermitian part of ``a`` (see ``wnp.linalg.cholesky``)."""
+    a = _la._as_inexact(a)
+    if lower:
+        return _la.cholesky(a)
+    # the lower triangle of a^H is the (conjugated) upper triangle of a
+    return _H(_la.cholesky(_H(a)))
+
+
+def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+    """``(c, lower)`` for ``cho_solve``: ``c`` holds the Cholesky factor in its ``lower`` (or
+    upper) triangle and ``a``'s own entries in the other one, as SciPy returns it."""
+    a = _la._as_inexact(a)
+    f = cholesky(a, lower=lower)
+    other = _la._triu(a, 1) if lower else _la._tril(a, -1)
+    return ew.add(f, other), bool(lower)
+
+
+def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` given ``(c, lower) = cho_factor(a)`` (two triangular solves)."""
+    c, lower = c_and_lower
+    if lower:  # a = L L^H
+        y = solve_triangular(c, b, lower=True)
+        return solve_triangular(c, y, trans=2, lower=True)
+    y = solve_triangular(c, b, trans=2, lower=False)  # a = U^H U
+    return solve_triangular(c, y, lower=False)
+
+
+# --- expm ------------------------------------------------------------------------------------------------
+def _frechet(a, e):
+    """L(A, E) = expm([[A, E], [0, A]])[:n, n:], with wengert ops (so differentiable again)."""
+    n = shape_of(a)[-1]
+    z = ew.multiply(a, 0)
+    block = sh.concatenate([sh.concatenate([a, e], axis=-1), sh.concatenate([z, a], axis=-1)],
+                           axis=-2)
+    return sh.getitem(bind(expm_p, block), (Ellipsis, slice(0, n), slice(n, None)))
+
+
+def _expm_vjp(needs, g, out, a):
+    # <G, L(A, E)> = <L(A^T, G), E> under Re(sum(x * y)) (no conjugation: expm is holomorphic)
+    return (_frechet(_T(a), g),)
+
+
+def _expm_jvp(tangents, out, a):
+    da = tangents[0]
+    if shape_of(da) != shape_of(a):
+        da = sh.broadcast_to(da, shape_of(a))
+    return _frechet(a, da)
+
+
+expm_p = Primitive("expm", _sla.expm, vjp=_expm_vjp, jvp=_expm_jvp)
+expm_p.batch = solve_triangular_p.batch = "leading"  # SciPy maps over leading axes
+
+
+def expm(A):
+    """Matrix exponential (batched ``(..., n, n)``), SciPy's Pade implementation.
+    Derivatives: the Frechet derivative ``L(A, E)`` from the block-matrix identity (JVP),
+    ``L(A^T, G)`` (VJP); each is again an ``expm``, so every order works."""
+    a = _la._as_inexact(A)
+    if ndim_of(a) < 2 or shape_of(a)[-1] != shape_of(a)[-2]:
+        raise ValueError(f"expm: expected a square matrix (..., n, n), got shape "
+                         f"{shape_of(a)}")
+    return bind(expm_p, a)
+
+
+def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
+    """``(expm(A), L(A, E))`` (or just ``L(A, E)`` with ``compute_expm=False``), both
+    differentiable in ``A`` and ``E``."""
+    a, e = _la._as_inexact(A), _la._as_inexact(E)
+    if shape_of(a) != shape_of(e) or ndim_of(a) != 2 or shape_of(a)[0] != shape_of(a)[1]:
+        raise ValueError("expm_frechet: expected A and E to be square matrices of the same "
+                         f"shape, got {shape_of(a)} and {shape_of(e)}")
+    n = shape_of(a)[-1]
+    z = ew.multiply(a, 0)
+    block = sh.concatenate([sh.concatenate([a, e], axis=-1), sh.concatenate([z, a], axis=-1)],
+                           axis=-2)
+    big = bind(expm_p, block)
+    lae = sh.getitem(big, (Ellipsis, slice(0, n), slice(n, None)))
+    if not compute_expm:
+        return lae
+    return sh.getitem(big, (Ellipsis, slice(0, n), slice(0, n))), lae
+
+
+# --- re-exports with SciPy's signatures ------------------------------------------------------------------
+def inv(a, overwrite_a=False, check_finite=True):
+    """Matrix inverse (``wnp.linalg.inv``)."""
+    return _la.inv(a)
+
+
+def det(a, overwrite_a=False, check_finite=True):
+    """Determinant (``wnp.linalg.det``: finite gradient ``adj(a)^T`` at singular ``a``)."""
+    return _la.det(a)
+
+
+def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
+          assume_a=None, transposed=False):
+    """Solve ``a x = b`` (``a^T x = b`` with ``transposed=True``).
+
+    As in SciPy, ``assume_a`` of ``'sym'``, ``'her'``, ``'pos'`` (``'positive definite'``)
+    reads only the ``lower`` (else upper) triangle of ``a``; the matrix is completed from it
+    and solved by LU, so the gradient lands on that triangle.  Other ``assume_a`` values
+    (``'gen'``, ``'diagonal'``, ``'banded'``, ...) solve with the full ``a``."""
+    a = _la._as_inexact(a)
+    if assume_a in ("sym", "symmetric", "her", "hermitian", "pos", "positive definite"):
+        herm = assume_a not in ("sym", "symmetric")
+        tri = _la._tril(a) if lower else _la._triu(a)
+        strict = _la._tril(a, -1) if lower else _la._triu(a, 1)
+        a = ew.add(tri, _H(strict) if herm else _T(strict))
+    if transposed:
+        a = _T(a)
+    return _la.solve(a, b)
