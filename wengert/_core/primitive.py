@@ -22,7 +22,7 @@ from .tensor import Tensor, is_differentiable_dtype
 class Primitive:
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "taylor", "multiple_results",
                  "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc",
-                 "symbolic_zeros")
+                 "symbolic_zeros", "accepts_out")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, taylor=None,
                  multiple_results=False, nondiff=False, zero_deriv=False,
@@ -41,6 +41,8 @@ class Primitive:
         self.linear = linear
         # multiple_results: pass None (not zeros) for outputs that received no cotangent
         self.symbolic_zeros = False
+        # impl takes out= (an elementwise result jit may write into a dead buffer)
+        self.accepts_out = isinstance(impl, np.ufunc)
         PRIMITIVES[name] = self
 
     def __repr__(self):

@@ -4,7 +4,8 @@ Python function of direct NumPy calls, cache it.
 Pipeline (each step a small function below): ``trace_program`` (concrete tracing, guards
 recorded) -> ``dce`` (drop equations whose results are unused) -> ``cse`` (merge equations
 with the same primitive, inputs and parameters) -> ``simplify`` (x*1, x+0, x-0 from the
-ones and zeros that differentiation produces) -> ``codegen`` (straight-line Python calling
+ones and zeros that differentiation produces) -> ``plan_buffers`` (an elementwise result
+overwrites a dead intermediate through NumPy's ``out=``) -> ``codegen`` (straight-line Python calling
 each primitive's NumPy ``impl``; guards become checks that raise ``_GuardFailed``).
 
 Value-dependent Python control flow is safe: ``bool(x)``, ``float(x)``, ``x.item()`` on a
@@ -120,8 +121,10 @@ def simplify(program: Program) -> Program:
         out = e.outputs[0]
         keep = None
         name = e.prim.name
-        if name in ("multiply", "add") and len(ins) == 2:
-            unit = 1 if name == "multiply" else 0
+        if name in ("alias", "stop_gradient", "positive") and isinstance(ins[0], Var):
+            keep = ins[0]  # identities
+        elif name in ("multiply", "strong_mul", "add") and len(ins) == 2:
+            unit = 0 if name == "add" else 1
             for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
                 if isinstance(a, Var) and _is_const(b, unit) and a.shape == out.shape \
                         and a.dtype == out.dtype:
@@ -141,6 +144,43 @@ def simplify(program: Program) -> Program:
 
 def optimize(program: Program) -> Program:
     return dce(simplify(cse(dce(program))))
+
+
+# --- buffer reuse -------------------------------------------------------------------------------
+def _is_ufunc_eqn(e):
+    return e.prim.accepts_out and not e.prim.multiple_results and not e.params
+
+
+def plan_buffers(program: Program):
+    """For each equation, the input Var whose buffer the result may overwrite (``out=``):
+    an intermediate produced by a ufunc, used only by ufuncs (so no view of it exists), of
+    the result's shape and dtype, and dead after this equation.  Saves an allocation and
+    the page faults of a fresh array per elementwise op on large arrays."""
+    consumers = {}
+    last_use = {}
+    for k, e in enumerate(program.eqns):
+        for i in e.inputs:
+            if isinstance(i, Var):
+                consumers.setdefault(i.id, []).append(e)
+                last_use[i.id] = k
+    protected = {v.id for v in program.inputs}
+    protected |= {o.id for o in program.outputs if isinstance(o, Var)}
+    protected |= {g[0].id for g in program.guards}
+    fresh = set()
+    plan = {}
+    for k, e in enumerate(program.eqns):
+        if _is_ufunc_eqn(e):
+            out = e.outputs[0]
+            for i in e.inputs:
+                if (isinstance(i, Var) and i.id in fresh and i.id not in protected
+                        and last_use.get(i.id) == k and i.shape == out.shape
+                        and i.dtype == out.dtype
+                        and sum(1 for j in e.inputs if isinstance(j, Var) and j.id == i.id) == 1
+                        and all(_is_ufunc_eqn(c) for c in consumers[i.id])):
+                    plan[k] = i
+                    break
+            fresh.add(out.id)
+    return plan
 
 
 # --- code generation --------------------------------------------------------------------------
@@ -165,10 +205,13 @@ def codegen(program: Program):
         ns[name] = v
         return name
 
+    reuse = plan_buffers(program)
     for k, e in enumerate(program.eqns):
         fname = f"p{k}"
         ns[fname] = e.prim.impl
         kw = ""
+        if k in reuse:
+            kw = f", out=v{reuse[k].id}"
         if e.params:
             pname = f"k{k}"
             ns[pname] = e.params

@@ -56,8 +56,10 @@ def _scale(g, d):
 STRONG_ZEROS = True  # measured on the MLP benchmark: see docs/conventions.md
 
 
-def _strong_mul_impl(g, d):
-    r = np.multiply(g, d)
+def _strong_mul_impl(g, d, out=None):
+    if out is g:  # g is needed for the fix-up below
+        out = None
+    r = np.multiply(g, d, out=out)
     # One cheap reduction detects a non-finite product; only then pay for the fix-up.
     if r.dtype.kind in "fc" and r.size and not np.isfinite(r.sum()):
         r = np.where(np.equal(g, 0), np.zeros((), r.dtype), r)
@@ -84,6 +86,7 @@ def _strong_mul_jvp(tangents, out, a, d):
 strong_mul_p = Primitive("strong_mul", _strong_mul_impl, vjp=_strong_mul_vjp,
                          jvp=_strong_mul_jvp)
 strong_mul_p.batch = "elementwise"
+strong_mul_p.accepts_out = True  # jit may let it overwrite a dead input buffer
 
 
 _cache = {}
