@@ -122,7 +122,8 @@ class Node:
     def apply(self, buf, create_graph):
         """Run the VJP rule on the accumulated output cotangents ``buf``; return one
         cotangent per input (None where zero or not needed), shaped and typed like it."""
-        self._check_alive()
+        if self._freed:
+            self._check_alive()
         prim = self.prim
         n_in = len(self.needs)
         if prim.zero_deriv:  # zeros, not None: as PyTorch, floor(x).sum().backward() sets
@@ -132,7 +133,7 @@ class Node:
         if self.saved is not None:
             args = self.saved
             for a, v in zip(args, self.versions):
-                if isinstance(a, Tensor) and a._version != v:
+                if v != getattr(a, "_version", 0):
                     raise InplaceError(
                         f"one of the variables needed for gradient computation has been "
                         f"modified by an inplace operation: a tensor of shape {a.shape} and "
@@ -169,8 +170,10 @@ class Node:
         for need, ct, (shape, dtype) in zip(self.needs, cts, self.in_avals):
             if not need or ct is None:
                 result.append(None)
-                continue
-            result.append(fit_cotangent(ct, shape, dtype))
+            elif type(ct) is Tensor and ct._value.shape == shape and ct._value.dtype == dtype:
+                result.append(ct)  # the common case: nothing to undo
+            else:
+                result.append(fit_cotangent(ct, shape, dtype))
         return result
 
 
