@@ -194,3 +194,25 @@ def test_extreme_inputs_saturate_like_numpy():
     assert wd.softplus(Dual(1000.0, 1.0)).dual == 1.0
     r = Dual(3, 1) * 2  # integer parts work
     assert (r.real, r.dual) == (6, 2)
+
+
+def test_nested_derivative_has_no_perturbation_confusion():
+    # Siskind & Pearlmutter: d/dx [x * d/dy (x + y)] = 1 (untagged dual numbers give 2)
+    assert derivative(lambda x: x * derivative(lambda y: x + y, 1.0), 1.0) == 1.0
+    # d/dx [x * d/dy (x y)] = 2x
+    assert derivative(lambda x: x * derivative(lambda y: x * y, 3.0), 2.0) == 4.0
+    # d/dx d/dy (x y^2) = 2y
+    assert derivative(lambda x: derivative(lambda y: x * y * y, 2.0), 3.0) == 4.0
+
+
+def test_shift_operator_higher_order_function():
+    # s u f x = f(x + u): (D s 0) is the derivative operator, applied twice to exp at 1
+    s = lambda u: lambda f: lambda x: f(x + u)
+    ds0 = lambda f: lambda x: derivative(lambda u: s(u)(f)(x), 0.0)
+    assert math.isclose(ds0(ds0(wd.exp))(1.0), math.e, rel_tol=1e-15)
+
+
+def test_hand_made_dual_is_a_constant_to_derivative():
+    c = Dual(3.0, 1.0)  # its own perturbation (tag 0)
+    r = derivative(lambda x: x * x * c, 2.0)  # 2 x c, still carrying c's perturbation
+    assert isinstance(r, Dual) and (r.real, r.dual) == (12.0, 4.0)

@@ -216,3 +216,19 @@ def test_dual_bad_input():
             fwAD.make_dual(wg.tensor([1, 2]), wg.tensor([1.0, 1.0]))
         with pytest.raises(wg.GradientError, match="not active"):
             fwAD.unpack_dual(wg.tensor(1.0), level=-5)
+
+
+def test_nested_levels_have_no_perturbation_confusion():
+    # d/dx [x * d/dy (x + y)] = 1 with the two derivatives at two dual levels
+    with fwAD.dual_level() as outer:
+        x = fwAD.make_dual(wg.tensor(1.0), wg.tensor(1.0))
+        with fwAD.dual_level() as inner:
+            y = fwAD.make_dual(wg.tensor(1.0), wg.tensor(1.0))
+            dy = fwAD.unpack_dual(x + y, level=inner).tangent
+            # y made from x itself: still only y's own perturbation counts at this level
+            y2 = fwAD.make_dual(x, wg.tensor(1.0))
+            dy2 = fwAD.unpack_dual(x + y2, level=inner).tangent
+        r = fwAD.unpack_dual(x * dy, level=outer).tangent
+        r2 = fwAD.unpack_dual(x * dy2, level=outer).tangent
+    assert dy.item() == 1.0 and r.item() == 1.0
+    assert dy2.item() == 1.0 and r2.item() == 1.0

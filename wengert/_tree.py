@@ -24,7 +24,7 @@ def _is_namedtuple(x):
 
 
 class TreeDef:
-    __slots__ = ("kind", "aux", "children", "num_leaves")
+    __slots__ = ("aux", "children", "kind", "num_leaves")
 
     def __init__(self, kind, aux, children):
         self.kind = kind  # "leaf", "none", tuple/list/dict/namedtuple class, registered class

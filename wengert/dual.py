@@ -17,6 +17,7 @@ subgradient: ``abs'(0) = 0``, ``relu'(0) = 0``; piecewise-constant functions (``
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 
@@ -45,6 +46,11 @@ def _real_part(x):
 class Dual:
     """A dual number ``real + dual·ε`` (ε² = 0); ``real`` and ``dual`` may be Duals.
 
+    ``tag`` names the perturbation ε (default 0, shared by every Dual made by hand, as in
+    the chapter's examples).  A Dual with a lower tag, or a number, is a constant to the
+    perturbation of a higher tag, which is how ``derivative`` nests without perturbation
+    confusion.
+
     Example::
 
         >>> x1, x2 = Dual(1.0, 1.0), Dual(2.0, 0.0)
@@ -52,76 +58,93 @@ class Dual:
         2.4623...
     """
 
-    __slots__ = ("real", "dual")
+    __slots__ = ("dual", "real", "tag")
 
-    def __init__(self, real, dual=0.0):
+    def __init__(self, real, dual=0.0, tag=0):
         if isinstance(real, complex) or isinstance(dual, complex):
             raise TypeError("Dual: real and dual parts must be real numbers (or Duals), "
                             "not complex; use wg.jvp for complex functions.")
         self.real = real
         self.dual = dual
+        self.tag = tag
 
     @staticmethod
-    def _lift(x):
+    def _lift(x, tag=0):
         if isinstance(x, Dual):
             return x
         if isinstance(x, complex):
             raise TypeError("Dual arithmetic with a complex number is not supported; use "
                             "wg.jvp for complex functions.")
-        return Dual(x, 0.0)
+        return Dual(x, 0.0, tag)
+
+    def _pair(self, o):
+        """``(self, o)`` at one tag: a number, or a Dual of a lower tag (another
+        perturbation, e.g. of an enclosing ``derivative``), is a constant at the higher."""
+        if not isinstance(o, Dual):
+            return self, Dual._lift(o, self.tag)
+        if o.tag == self.tag:
+            return self, o
+        if o.tag < self.tag:
+            return self, Dual(o, 0.0, self.tag)
+        return Dual(self, 0.0, o.tag), o
 
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, o):
-        o = Dual._lift(o)
-        return Dual(self.real + o.real, self.dual + o.dual)
+        a, b = self._pair(o)
+        return Dual(a.real + b.real, a.dual + b.dual, a.tag)
 
     __radd__ = __add__
 
     def __sub__(self, o):
-        o = Dual._lift(o)
-        return Dual(self.real - o.real, self.dual - o.dual)
+        a, b = self._pair(o)
+        return Dual(a.real - b.real, a.dual - b.dual, a.tag)
 
     def __rsub__(self, o):
-        return Dual._lift(o) - self
+        a, b = self._pair(o)
+        return b - a
 
     def __mul__(self, o):
-        o = Dual._lift(o)
-        return Dual(self.real * o.real, self.real * o.dual + self.dual * o.real)
+        a, b = self._pair(o)
+        return Dual(a.real * b.real, a.real * b.dual + a.dual * b.real, a.tag)
 
     __rmul__ = __mul__
 
     def __truediv__(self, o):
-        o = Dual._lift(o)
-        return Dual(self.real / o.real,
-                    (self.dual * o.real - self.real * o.dual) / (o.real * o.real))
+        a, b = self._pair(o)
+        return Dual(a.real / b.real, (a.dual * b.real - a.real * b.dual) / (b.real * b.real),
+                    a.tag)
 
     def __rtruediv__(self, o):
-        return Dual._lift(o) / self
+        a, b = self._pair(o)
+        return b / a
 
     def __floordiv__(self, o):
-        o = Dual._lift(o)
-        return Dual(self.real // o.real, 0.0)  # piecewise constant: derivative 0
+        a, b = self._pair(o)
+        return Dual(a.real // b.real, 0.0, a.tag)  # piecewise constant: derivative 0
 
     def __rfloordiv__(self, o):
-        return Dual._lift(o) // self
+        a, b = self._pair(o)
+        return b // a
 
     def __mod__(self, o):
         # a mod b = a - b * floor(a / b)
-        o = Dual._lift(o)
-        q = _real_part(self.real) // _real_part(o.real)
-        return Dual(self.real % o.real, self.dual - o.dual * q)
+        a, b = self._pair(o)
+        q = _real_part(a.real) // _real_part(b.real)
+        return Dual(a.real % b.real, a.dual - b.dual * q, a.tag)
 
     def __rmod__(self, o):
-        return Dual._lift(o) % self
+        a, b = self._pair(o)
+        return b % a
 
     def __pow__(self, o):
-        return _pow(self, Dual._lift(o))
+        return _pow(*self._pair(o))
 
     def __rpow__(self, o):
-        return _pow(Dual._lift(o), self)
+        a, b = self._pair(o)
+        return _pow(b, a)
 
     def __neg__(self):
-        return Dual(-self.real, -self.dual)
+        return Dual(-self.real, -self.dual, self.tag)
 
     def __pos__(self):
         return self
@@ -129,7 +152,7 @@ class Dual:
     def __abs__(self):
         r = _real_part(self.real)
         s = (r > 0) - (r < 0)  # |x|'(0) = 0: the minimum-norm subgradient
-        return Dual(abs(self.real), s * self.dual)
+        return Dual(abs(self.real), s * self.dual, self.tag)
 
     # -- comparisons look at the real part (branching follows the primal) -----------------
     def __eq__(self, o):
@@ -164,7 +187,8 @@ class Dual:
         return float(self.real)
 
     def __repr__(self):
-        return f"Dual({self.real!r} + {self.dual!r}ε)"
+        tag = f", tag={self.tag}" if self.tag else ""
+        return f"Dual({self.real!r} + {self.dual!r}ε{tag})"
 
     def __format__(self, spec):
         return f"Dual({format(self.real, spec)} + {format(self.dual, spec)}ε)"
@@ -186,7 +210,7 @@ def _pow(x: Dual, y: Dual) -> Dual:
             pass  # 0 ** y = 0 for every y > 0: constant in y
         else:
             dual = dual + d * log(a) * real
-    return Dual(real, dual)
+    return Dual(real, dual, x.tag)
 
 
 def _elementary(name, f, df):
@@ -197,8 +221,8 @@ def _elementary(name, f, df):
     def g(x):
         if isinstance(x, Dual):
             if _is_zero(x.dual):  # a constant: no f'(a) needed (it may be inf at a)
-                return Dual(g(x.real), 0.0)
-            return Dual(g(x.real), df(x.real) * x.dual)
+                return Dual(g(x.real), 0.0, x.tag)
+            return Dual(g(x.real), df(x.real) * x.dual, x.tag)
         return f(x)
 
     g.__name__ = g.__qualname__ = name
@@ -275,7 +299,7 @@ def absolute(x):
 def relu(x):
     """max(x, 0) with relu'(0) = 0."""
     if isinstance(x, Dual):
-        return Dual(relu(x.real), (1.0 if _real_part(x.real) > 0 else 0.0) * x.dual)
+        return Dual(relu(x.real), (1.0 if _real_part(x.real) > 0 else 0.0) * x.dual, x.tag)
     return x if x > 0 else 0.0 * x
 
 
@@ -286,22 +310,36 @@ def power(x, y):
     return x ** y
 
 
+_tags = itertools.count(1)
+
+
 def derivative(f, x, n=1):
     """The ``n``-th derivative of scalar ``f`` at ``x``, by nesting dual numbers ``n`` deep
-    (``f`` must be built from Dual arithmetic and this module's functions)."""
+    (``f`` must be built from Dual arithmetic and this module's functions).
+
+    Each call perturbs ``x`` with fresh tags, so derivatives nest without perturbation
+    confusion: ``derivative(lambda x: x * derivative(lambda y: x + y, 1.0), 1.0) == 1``
+    (untagged dual numbers give 2)."""
     if n < 0:
         raise ValueError(f"derivative: n must be >= 0, got {n}")
+    tags = []
     seed = x
     for _ in range(n):
-        seed = Dual(seed, 1.0)
+        tags.append(next(_tags))
+        seed = Dual(seed, 1.0, tags[-1])
     out = f(seed)
-    for _ in range(n):
-        if not isinstance(out, Dual):
-            return 0.0  # f did not depend on x at this depth
-        out = out.dual
-    while isinstance(out, Dual):  # perturbations of inner levels that did not reach
-        out = out.real
+    for tag in reversed(tags):
+        out = _tangent(out, tag)
     return out
+
+
+def _tangent(y, tag):
+    """The coefficient of the perturbation ``tag`` in ``y``."""
+    if not isinstance(y, Dual) or y.tag < tag:
+        return 0.0  # does not depend on it
+    if y.tag == tag:
+        return y.dual
+    return Dual(_tangent(y.real, tag), _tangent(y.dual, tag), y.tag)
 
 
 FUNCTIONS = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",

@@ -2,7 +2,18 @@
 
 ``with wg.memory.track() as m:`` counts every distinct ndarray that a recorded node keeps for
 its VJP rule (inputs and outputs it saves), from the moment it is recorded until the node is
-freed (after backward, or when the graph is dropped).  Costs nothing when no tracker is open.
+freed (after backward, or when the graph is dropped), together with the states that
+checkpointing schedules hold for their backward pass (``checkpoint_loop``'s snapshots, also
+counted separately as ``checkpoints``).  ``include=`` restricts the count to some arrays, e.g.
+``include=lambda a: a.shape == x.shape`` counts activations and not weights.  ``ops`` is the
+number of primitive applications while the tracker is open (a measure of compute: forward,
+recomputation and backward together).  Costs nothing when no tracker is open.
+
+Example (the chapter's Exercise 7)::
+
+    with wg.memory.track(include=lambda a: a.shape == x.shape) as m:
+        wg.grad(loss)(x)
+    m.peak_count, m.peak_bytes, m.ops
 """
 from __future__ import annotations
 
@@ -10,24 +21,38 @@ import weakref
 
 import numpy as np
 
+from . import primitive as _prim
+
 _trackers: list = []
 
 
 class MemoryTracker:
+    """Counts of the arrays saved for backward (see the module docstring).
+
+    Attributes: ``current_bytes``/``current_count`` and ``peak_bytes``/``peak_count`` (all
+    saved arrays), ``checkpoints``/``peak_checkpoints`` (states held by checkpointing
+    schedules), ``nodes_recorded`` and ``ops`` (primitive applications).
+    """
+
     def __init__(self, include=None):
-        self.include = include  # optional predicate on the saved ndarray
+        self.include = include
         self._refs = {}  # id(ndarray) -> [count, nbytes]
         self.current_bytes = 0
         self.peak_bytes = 0
         self.current_count = 0
         self.peak_count = 0
+        self.checkpoints = 0
+        self.peak_checkpoints = 0
         self.nodes_recorded = 0
+        self.ops = 0
+
+    def _wanted(self, arrays):
+        if self.include is None:
+            return list(arrays)
+        return [a for a in arrays if self.include(a)]
 
     def _add(self, arrays):
-        self.nodes_recorded += 1
         for a in arrays:
-            if self.include is not None and not self.include(a):
-                continue
             k = id(a)
             r = self._refs.get(k)
             if r is None:
@@ -53,49 +78,69 @@ class MemoryTracker:
                 self.current_count -= 1
 
     def reset_peak(self):
+        """Start measuring the peak from now (e.g. to see the backward pass alone)."""
         self.peak_bytes = self.current_bytes
         self.peak_count = self.current_count
+        self.peak_checkpoints = self.checkpoints
 
     def __enter__(self):
+        if not _trackers:
+            _prim._observers.append(_count_op)
         _trackers.append(self)
         return self
 
     def __exit__(self, *exc):
         _trackers.remove(self)
+        if not _trackers and _count_op in _prim._observers:
+            _prim._observers.remove(_count_op)
         return False
 
     def __repr__(self):
         return (f"MemoryTracker(current={self.current_bytes} B in {self.current_count} arrays, "
-                f"peak={self.peak_bytes} B in {self.peak_count} arrays)")
+                f"peak={self.peak_bytes} B in {self.peak_count} arrays, "
+                f"peak checkpoints={self.peak_checkpoints}, ops={self.ops})")
 
 
 def track(include=None) -> MemoryTracker:
-    """Context manager counting the arrays saved for backward (see module docstring);
-    ``include(ndarray) -> bool`` restricts the count (e.g. to activations of one shape)."""
+    """Context manager counting the arrays saved for backward (see the module docstring).
+
+    Arguments:
+        include: optional predicate on ndarrays; only arrays for which it is true count.
+    """
     return MemoryTracker(include)
 
 
-def _saved_arrays(node):
+def _count_op(prim, args, params, out):
+    for t in _trackers:
+        t.ops += 1
+
+
+def _arrays_of(values):
     from .tensor import Tensor
     out = []
-    for group in (node.saved, node.saved_out):
-        if not group:
-            continue
-        for a in group:
-            if isinstance(a, Tensor) and a._trace is None:
-                v = a._value
-                if isinstance(v, np.ndarray):
-                    out.append(v)
+    for a in values:
+        if isinstance(a, Tensor) and a._trace is None:
+            v = a._value
+            if isinstance(v, np.ndarray):
+                out.append(v)
+        elif isinstance(a, np.ndarray):
+            out.append(a)
     return out
+
+
+def _saved_arrays(node):
+    return _arrays_of(tuple(node.saved or ()) + tuple(node.saved_out or ()))
 
 
 def on_record(node):
     arrays = _saved_arrays(node)
-    if not arrays:
-        return
-    ids = [id(a) for a in arrays]
     for t in list(_trackers):
-        t._add(arrays)
+        t.nodes_recorded += 1
+        mine = t._wanted(arrays)
+        if not mine:
+            continue
+        ids = [id(a) for a in mine]
+        t._add(mine)
         fin = weakref.finalize(node, t._sub, ids)
         node.metadata = (node.metadata or ()) + ((t, ids, fin),)
 
@@ -104,3 +149,38 @@ def on_release(node):
     for t, ids, fin in node.metadata or ():
         if fin.detach() is not None:
             t._sub(ids)
+
+
+class _Hold:
+    """A state kept by a checkpointing schedule (see ``hold``)."""
+
+    __slots__ = ("entries", "_released")
+
+    def __init__(self, entries):
+        self.entries = entries
+        self._released = False
+
+    def release(self):
+        if self._released:
+            return
+        self._released = True
+        for t, ids in self.entries:
+            t._sub(ids)
+            t.checkpoints -= 1
+
+
+def hold(values) -> _Hold:
+    """Count ``values`` (tensors or arrays: one stored state) as saved for backward until the
+    returned handle's ``release()``; used by ``checkpoint_loop`` for its snapshots."""
+    entries = []
+    if _trackers:
+        arrays = _arrays_of(values)
+        for t in list(_trackers):
+            mine = t._wanted(arrays)
+            ids = [id(a) for a in mine]
+            t._add(mine)
+            t.checkpoints += 1
+            if t.checkpoints > t.peak_checkpoints:
+                t.peak_checkpoints = t.checkpoints
+            entries.append((t, ids))
+    return _Hold(entries)

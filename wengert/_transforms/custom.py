@@ -44,7 +44,7 @@ class _Info:
     """The user's functions and the tree structures discovered when they run."""
 
     __slots__ = ("name", "fun", "fwd", "bwd", "jvp_rule", "in_td", "out_td", "n_out", "res_td",
-                 "owner", "__weakref__")
+                 "res_static", "owner", "materialize", "cache", "__weakref__")
 
     def __init__(self, name, in_td, fun=None, fwd=None, bwd=None, jvp_rule=None, owner=None):
         self.owner = owner
@@ -57,6 +57,9 @@ class _Info:
         self.out_td = None
         self.n_out = None
         self.res_td = None
+        self.res_static = {}     # residual leaves that are not arrays: kept as they are
+        self.materialize = True  # give bwd zeros (not None) for outputs without a cotangent
+        self.cache = None        # the impl's result when the caller already computed it
 
 
 # --- custom_vjp ------------------------------------------------------------------------------------
@@ -77,10 +80,45 @@ def _cvjp_run(info, leaves):
     o_leaves, info.out_td = tree_flatten(out)
     r_leaves, info.res_td = tree_flatten(r)
     info.n_out = len(o_leaves)
-    return o_leaves, r_leaves
+    # array residuals become outputs of the primitive (so every transform sees them); other
+    # values (Python numbers, strings, shapes...) are constants handed back to bwd unchanged
+    info.res_static = {k: v for k, v in enumerate(r_leaves) if not _is_array_leaf(v)}
+    return o_leaves, [v for v in r_leaves if _is_array_leaf(v)]
+
+
+def _residuals(info, dyn):
+    """The residual pytree from the primitive's residual outputs and the static leaves."""
+    it = iter(dyn)
+    n = info.res_td.num_leaves
+    return info.res_td.unflatten([info.res_static[k] if k in info.res_static else next(it)
+                                  for k in range(n)])
+
+
+def _is_array_leaf(x):
+    """Residual leaves that become outputs of the primitive; other values (Python numbers,
+    strings, shapes, ...) are constants, handed back to bwd exactly as fwd returned them."""
+    return isinstance(x, (Tensor, np.ndarray))
+
+
+def _array_args(kind, name, leaves, nondiff):
+    """The argument leaves as tensors; a non-array leaf is an error (JAX semantics)."""
+    out = []
+    for x in leaves:
+        if not isinstance(x, (Tensor, np.ndarray, np.generic, int, float, complex, bool)):
+            raise CustomRuleError(
+                f"{kind} function {name} got an argument leaf of type {type(x).__name__} "
+                f"({x!r:.40}), which is not an array. Non-array arguments (strings, "
+                f"functions, options) must be declared static: nondiff_argnums=(i,) "
+                f"(currently {tuple(nondiff)}).")
+        out.append(as_tensor(x))
+    return out
 
 
 def _cvjp_impl(*arrays, info):
+    cached = info.cache
+    if cached is not None:  # computed by the caller already (checkpoint's forward pass)
+        info.cache = None
+        return cached
     with no_grad():
         o, r = _cvjp_run(info, _wrap_leaves(arrays))
     return tuple(np.asarray(x._value if isinstance(x, Tensor) else x) for x in o + r)
@@ -108,13 +146,32 @@ def _bwd_leaves(info, res, ct):
     return leaves
 
 
+def _check_cotangents(info, cts, args):
+    for k, (c, a) in enumerate(zip(cts, args)):
+        if c is None:
+            continue
+        cs, ashape = tuple(np.shape(c) if not isinstance(c, Tensor) else c.shape), tuple(a.shape)
+        try:
+            ok = np.broadcast_shapes(cs, ashape) == cs
+        except ValueError:
+            ok = False
+        if not ok:
+            raise CustomRuleError(
+                f"the backward rule of {info.name} returned a cotangent of shape {cs} for "
+                f"input leaf {k} of shape {ashape}; a cotangent must have its input's shape "
+                "(or one that sums to it over broadcast axes).")
+
+
 def _cvjp_vjp(needs, g, out, *args, info):
     from .reverse import vjp
     n = info.n_out
-    res = info.res_td.unflatten(list(out[n:]))
-    ct = info.out_td.unflatten([c if c is not None else _zeros_like(o)
-                                for c, o in zip(g[:n], out[:n])])  # out[:n] may be Avals
-    cts = _bwd_leaves(info, res, ct)
+    res = _residuals(info, list(out[n:]))
+    if info.materialize:
+        g_out = [c if c is not None else _zeros_like(o) for c, o in zip(g[:n], out[:n])]
+    else:
+        g_out = list(g[:n])
+    cts = _bwd_leaves(info, res, info.out_td.unflatten(g_out))
+    _check_cotangents(info, cts, args)
     if any(c is not None for c in g[n:]):
         # a residual was used by a differentiated backward pass (higher order): its
         # dependence on the inputs is the natural derivative of fwd
@@ -141,7 +198,7 @@ def _cvjp_jvp(tangents, out, *args, info):
         def outputs(*leaves):
             return tuple(tree_flatten(info.fun(*info.in_td.unflatten(list(leaves))))[0])
         return tuple(jvp(outputs, tuple(args), tuple(tans))[1]) + tuple(res_t)
-    res = info.res_td.unflatten(list(out[n:]))
+    res = _residuals(info, list(out[n:]))
     live = [i for i, t in enumerate(tangents) if t is not None]
 
     def pullback_of_g(*gs):
@@ -155,6 +212,8 @@ def _cvjp_jvp(tangents, out, *args, info):
 
 
 def _cvjp_batch(vals, dims, info):
+    """vmap: the user's fwd and bwd are vmapped, and the primitive is bound again below with
+    those batched rules (all outputs and residuals batched along axis 0)."""
     from .vmap import vmap
     axes = tuple(dims)
 
@@ -167,16 +226,22 @@ def _cvjp_batch(vals, dims, info):
 
     def bwd_b(res, ct):
         def one(r, c):
-            return tuple(_bwd_leaves(info, info.res_td.unflatten(list(r)),
+            return tuple(_bwd_leaves(info, _residuals(info, list(r)),
                                      info.out_td.unflatten(list(c))))
-        cts = vmap(one)(tuple(res), tuple(ct))
-        return tuple(cts)
+        return tuple(vmap(one)(tuple(res), tuple(ct)))
 
-    # the batched rule, with the leaves as positional arguments
+    fun_b = None
+    if info.fun is not None:  # keep the natural forward rule (checkpoint)
+        def fun_b(*leaves):
+            def one(*ls):
+                return tuple(tree_flatten(info.fun(*info.in_td.unflatten(list(ls))))[0])
+            return list(vmap(one, in_axes=axes)(*leaves))
+
     flat_td = tree_flatten(tuple(range(len(vals))))[1]
-    binfo = _Info(info.name + "_batched", flat_td, fwd=fwd_b, bwd=bwd_b, owner=info.owner)
-    moved = [v for v in vals]
-    outs = bind(custom_vjp_p, *moved, info=binfo)
+    binfo = _Info(info.name + "_batched", flat_td, fun=fun_b, fwd=fwd_b, bwd=bwd_b,
+                  owner=info.owner)
+    binfo.materialize = True
+    outs = bind(custom_vjp_p, *vals, info=binfo)
     return outs, [0] * len(outs)
 
 
@@ -243,8 +308,9 @@ class custom_vjp:
         else:
             bwd = self.bwd
         leaves, in_td = tree_flatten(dyn)
-        info = _Info(getattr(self.fun, "__name__", "f"), in_td, fwd=fwd, bwd=bwd, owner=self)
-        leaves = [as_tensor(x) for x in leaves]
+        name = getattr(self.fun, "__name__", "f")
+        info = _Info(name, in_td, fwd=fwd, bwd=bwd, owner=self)
+        leaves = _array_args("custom_vjp", name, leaves, self.nondiff_argnums)
         outs = bind(custom_vjp_p, *leaves, info=info)
         return info.out_td.unflatten(list(outs[:info.n_out]))
 
@@ -369,6 +435,8 @@ class custom_jvp:
         else:
             rule = self.jvp_rule
         leaves, in_td = tree_flatten(dyn)
-        info = _Info(getattr(self.fun, "__name__", "f"), in_td, fun=fun, jvp_rule=rule)
-        outs = bind(custom_jvp_p, *[as_tensor(x) for x in leaves], info=info)
+        name = getattr(self.fun, "__name__", "f")
+        info = _Info(name, in_td, fun=fun, jvp_rule=rule)
+        leaves = _array_args("custom_jvp", name, leaves, self.nondiff_argnums)
+        outs = bind(custom_jvp_p, *leaves, info=info)
         return info.out_td.unflatten(list(outs))

@@ -3,7 +3,8 @@ input/output conventions shared by every op file.
 
 * ``elementwise(name, impl, d0, d1, ...)``: one local-derivative formula per input,
   ``d_i(out, *args)``, gives both the VJP (``g * d_i``) and the JVP (``sum t_i * d_i``).
-  The constants ``1`` and ``-1`` are allowed and cost nothing.  Broadcasting and dtype
+  The constants ``1`` and ``-1`` are allowed and cost nothing; ``None`` declares an input
+  with identically zero derivative (an integer exponent, a step function's argument).  Broadcasting and dtype
   promotion are undone by the engine (``fit_cotangent``), not here.
 * ``nondiff(name, impl)``: outputs carry no derivative (comparisons, argmax, isnan).
 * ``zero_deriv(name, impl)``: differentiable with derivative identically zero
@@ -110,7 +111,7 @@ def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None
     def jvp(tangents, out, *args):
         acc = None
         for tan, d in zip(tangents, derivs):
-            if tan is None:
+            if tan is None or d is None:  # d None: the derivative is identically zero
                 continue
             term = _scale(tan, d(out, *args) if callable(d) else d)
             acc = term if acc is None else bind(_cache["add"], acc, term)

@@ -17,14 +17,20 @@ Conventions (see also docs/conventions.md):
   symmetrised before use and cotangents come out Hermitian.  This agrees with every other
   convention on Hermitian perturbations, which are the only meaningful ones.
 * Eigenvector and singular-vector derivatives contain ``1 / (w_j - w_i)``
-  (``1 / (s_j^2 - s_i^2)`` for the SVD).  For (near-)degenerate eigenvalues these are
-  unbounded: the vectors themselves are not differentiable there.  Pairs with
-  ``|w_i - w_j| <= n * eps * max|w|`` are treated as exact ties and their coefficient is set
-  to 0.  This gives the correct derivative of every function that does not depend on the
-  choice of basis inside a degenerate eigenspace (projectors, ``V f(w) V^H``, ``|V|^2`` for
-  simple eigenvalues, ...) and a finite but meaningless one for an individual vector of a
-  degenerate eigenspace.  Likewise, singular values below ``k * eps * max(s)`` count as zero
-  for ``1/s`` in the SVD rules.
+  (``1 / (s_j^2 - s_i^2)`` for the SVD).  As two eigenvalues approach each other these grow
+  without bound, and at a tie the individual vectors are not differentiable at all (any
+  rotation inside the eigenspace is as good).  What wengert does: pairs with
+  ``|w_i - w_j| <= n * eps * max|w|`` (numerically indistinguishable) count as ties and
+  their coefficient is set to 0, so no inf/NaN appears (JAX and PyTorch return NaN there).
+  Distinct eigenvalues above that threshold keep their exact, possibly huge, coefficient.
+  The masked result is exact for functions that see a degenerate eigenspace only through its
+  projector ``sum_{i in cluster} v_i v_i^H`` and symmetric functions of the cluster's
+  eigenvalues (trace over the cluster, spectral projectors, ``V h(w) V^H`` with ``h``
+  constant on the cluster).  It drops the within-cluster term ``h'(w) (V^H dA V)_ij`` of a
+  matrix function ``V h(w) V^H`` whose ``h`` varies across the tie (e.g. ``V diag(w^2) V^H``
+  at ``A = I``): that term depends on ``h'``, which the eigh rule never sees.  For such
+  functions at degenerate points write the matrix function directly (``A @ A``, ``expm``).
+  Singular values below ``k * eps * max(s)`` count as zero for ``1/s`` in the SVD rules.
 * Kinks give the minimum-norm subgradient: ``norm`` is 0 at 0 (gradient 0, never NaN), the
   singular values returned by ``svd(compute_uv=False)``/``svdvals`` have derivative 0 where
   they are (numerically) zero, max/min over tied entries split the cotangent evenly.
@@ -176,7 +182,7 @@ def _safe_reciprocal(s):
     return ew.where(small, 0, ew.reciprocal(ew.where(small, 1, s)))
 
 
-# --- inv --------------------------------------------------------------------------------------------
+# --- inv -----------------------------------------------------------------------------------------
 def _inv_vjp(needs, g, out, a):
     # d inv = -Y dA Y  =>  ct = -Y^T g Y^T
     yt = _T(out)
@@ -198,7 +204,7 @@ def inv(a):
     return bind(inv_p, a)
 
 
-# --- solve ------------------------------------------------------------------------------------------
+# --- solve ---------------------------------------------------------------------------------------
 def _solve_vjp(needs, g, out, a, b):
     gb = bind(solve_p, _T(a), g)
     ga = ew.negative(matmul(gb, _T(out))) if needs[0] else None
@@ -228,7 +234,7 @@ def solve(a, b):
     return bind(solve_p, a, b)
 
 
-# --- det: cofactor form, finite at singular matrices --------------------------------------------------
+# --- det: cofactor form, finite at singular matrices ---------------------------------------------
 def _prod_others_np(s):
     """prod_{j != i} s_j along the last axis, without division (exact with zeros)."""
     one = np.ones_like(s[..., :1])
@@ -354,7 +360,7 @@ def det(a):
     return bind(det_p, a)
 
 
-# --- slogdet ------------------------------------------------------------------------------------------
+# --- slogdet -------------------------------------------------------------------------------------
 def _slogdet_impl(a):
     s, l = np.linalg.slogdet(a)
     return s, l
@@ -392,7 +398,7 @@ def slogdet(a):
     return SlogdetResult(s, l)
 
 
-# --- cholesky -----------------------------------------------------------------------------------------
+# --- cholesky ------------------------------------------------------------------------------------
 def _phi(x):
     """Lower triangle with the diagonal halved."""
     n = shape_of(x)[-1]
@@ -433,7 +439,7 @@ def cholesky(a, /, *, upper=False):
     return _H(l) if upper else l
 
 
-# --- eigh / eigvalsh --------------------------------------------------------------------------------
+# --- eigh / eigvalsh -----------------------------------------------------------------------------
 def _eigh_impl(a, UPLO):
     w, v = np.linalg.eigh(a, UPLO=UPLO)
     return w, v
@@ -465,8 +471,7 @@ def eigh(a, UPLO="L"):
     on the Hermitian part of ``dA``.  Eigenvectors are defined up to sign (phase): only
     functions that do not depend on that choice have meaningful derivatives.  For
     (near-)degenerate eigenvalues see the module docstring: ties within ``n*eps*max|w|``
-    get coefficient 0, which is right for functions invariant to the basis of the
-    degenerate eigenspace."""
+    get coefficient 0 (finite; exact for functions of the eigenspace projector)."""
     a = _as_inexact(a)
     _square_check(a, "eigh")
     if UPLO not in ("L", "U"):
@@ -498,7 +503,7 @@ def eigvalsh(a, UPLO="L"):
     return bind(eigvalsh_p, a, UPLO=UPLO)
 
 
-# --- svd -------------------------------------------------------------------------------------------------
+# --- svd -----------------------------------------------------------------------------------------
 def _svd_impl(a, full_matrices, hermitian):
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices, compute_uv=True,
                              hermitian=hermitian)
@@ -644,7 +649,7 @@ def svdvals(x, /):
     return svd(x, compute_uv=False)
 
 
-# --- qr --------------------------------------------------------------------------------------------
+# --- qr ------------------------------------------------------------------------------------------
 def _qr_impl(a, mode):
     q, r = np.linalg.qr(a, mode=mode)
     return q, r
@@ -750,7 +755,7 @@ def qr(a, mode="reduced"):
     return QRResult(q, r)
 
 
-# --- pinv / lstsq --------------------------------------------------------------------------------------
+# --- pinv / lstsq --------------------------------------------------------------------------------
 def _pinv_jvp_terms(p, a, da):
     """Golub & Pereyra (1973), valid where the rank is locally constant:
     dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P."""
@@ -868,7 +873,7 @@ for _p in (inv_p, solve_p, cofactor_p, det_p, slogdet_p, cholesky_p, eigh_p, eig
     _p.batch = "leading"
 
 
-# --- matrix_power / multi_dot --------------------------------------------------------------------------
+# --- matrix_power / multi_dot --------------------------------------------------------------------
 def matrix_power(a, n):
     """``a`` to the integer power ``n`` (batched) by repeated squaring, as NumPy does;
     negative ``n`` inverts first.  Derivatives come from ``matmul`` and ``inv``."""
@@ -926,7 +931,7 @@ def multi_dot(arrays, *, out=None):
             raise LinAlgError(f"{ndim_of(x)}-dimensional array given. Array must be "
                               "two-dimensional")
     dims = [shape_of(arrays[0])[0]] + [shape_of(x)[1] for x in arrays]
-    # dynamic programming over split points (Cormen et al., as numpy.linalg._multi_dot_matrix_chain_order)
+    # dynamic programming over the split points (the matrix-chain order of Cormen et al.)
     cost = [[0] * n for _ in range(n)]
     split = [[0] * n for _ in range(n)]
     for length in range(1, n):
@@ -955,7 +960,7 @@ def multi_dot(arrays, *, out=None):
     return res
 
 
-# --- norms ----------------------------------------------------------------------------------------------
+# --- norms ---------------------------------------------------------------------------------------
 def _abs2(x):
     """|x|^2, real."""
     if _is_complex(x):
@@ -989,7 +994,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     max/min-based norms (``inf``, ``1`` for matrices, spectral norm with a repeated top
     singular value) share the cotangent evenly among ties; ``'nuc'``/``2``/``-2`` use
     singular values, whose derivative is 0 where they vanish.  ``ord=0`` (a count) has
-    derivative 0."""
+    derivative 0.  For ``0 < ord < 1`` (not a norm) a zero entry of a nonzero vector has an
+    infinite one-sided derivative and no subgradient; the result there is NaN."""
     x = _as_inexact(x)
     nd = ndim_of(x)
     if axis is None:
@@ -1087,7 +1093,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
-# --- composites and non-differentiable helpers -----------------------------------------------------
+# --- composites and non-differentiable helpers ---------------------------------------------------
 def cond(x, p=None):
     """Condition number (batched), NumPy's ``p`` values; differentiable where finite."""
     x = _as_inexact(x)

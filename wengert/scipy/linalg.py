@@ -132,7 +132,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     return _st(a, b, code, bool(lower), bool(unit_diagonal))
 
 
-# --- Cholesky -------------------------------------------------------------------------------------------
+# --- Cholesky ------------------------------------------------------------------------------------
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     """SciPy's ``cholesky``: the upper factor ``U`` (``a = U^H U``) by default, read from the
     upper triangle; ``lower=True`` gives ``L`` (``a = L L^H``) from the lower triangle.
@@ -163,7 +163,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     return solve_triangular(c, y, lower=False)
 
 
-# --- expm ------------------------------------------------------------------------------------------------
+# --- expm ----------------------------------------------------------------------------------------
 def _frechet(a, e):
     """L(A, E) = expm([[A, E], [0, A]])[:n, n:], with wengert ops (so differentiable again)."""
     n = shape_of(a)[-1]
@@ -218,7 +218,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     return sh.getitem(big, (Ellipsis, slice(0, n), slice(0, n))), lae
 
 
-# --- re-exports with SciPy's signatures ------------------------------------------------------------------
+# --- re-exports with SciPy's signatures ----------------------------------------------------------
 def inv(a, overwrite_a=False, check_finite=True):
     """Matrix inverse (``wnp.linalg.inv``)."""
     return _la.inv(a)
