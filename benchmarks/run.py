@@ -56,7 +56,11 @@ def run_library(lib, reps):
     elif lib in ("wengert", "wengert-jit"):
         impl = W.wengert_impls(jit=(lib == "wengert-jit"))
     else:
-        return res
+        try:
+            impl = {"torch": W.torch_impls, "jax-jit": W.jax_impls,
+                    "autograd": W.autograd_impls}[lib]()
+        except ImportError:
+            return None
 
     x1 = W.w1_data()
     ref = W.w1_numpy(x1)
@@ -153,7 +157,7 @@ def main():
     env = dict(os.environ)
     for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[k] = str(a.threads)
-    libs = ["numpy", "wengert", "wengert-jit"]
+    libs = ["numpy", "wengert", "wengert-jit", "torch", "jax-jit", "autograd"]
     results = {}
     for lib in libs:
         cmd = [sys.executable, __file__, "--lib", lib] + (["--quick"] if a.quick else [])
@@ -161,7 +165,9 @@ def main():
         if p.returncode != 0:
             print(f"{lib}: failed\n{p.stderr[-2000:]}", file=sys.stderr)
             continue
-        results[lib] = json.loads(p.stdout.strip().splitlines()[-1])
+        got = json.loads(p.stdout.strip().splitlines()[-1])
+        if got is not None:  # None: the library is not installed
+            results[lib] = got
     rows = sorted({k for r in results.values() for k in r},
                   key=lambda k: (k.split()[0], k))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

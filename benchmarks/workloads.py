@@ -3,6 +3,8 @@ reference every other implementation is verified against), and implementations f
 library.  Imported by run.py in one process per library."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 SEED = 0
@@ -125,6 +127,18 @@ def w6_numpy(W, U, xs, h0):
     return gW, gU
 
 
+def _cached_jac(make):
+    """Build the (possibly jitted) Jacobian function once per weight matrix."""
+    cache = {}
+
+    def jac(W, x):
+        f = cache.get(id(W))
+        if f is None:
+            f = cache[id(W)] = make(W)
+        return f(x)
+    return jac
+
+
 # --- wengert --------------------------------------------------------------------------------------------
 def wengert_impls(jit):
     import wengert as wg
@@ -170,9 +184,159 @@ def wengert_impls(jit):
         "W1": lambda x: g1(x),
         "W2": lambda params, X, Y: g2(params, X, Y),
         "W3": hvp,
-        "W4f": lambda W, x: maybe(wg.jacfwd(w4f(W)))(x),
-        "W4r": lambda W, x: maybe(wg.jacrev(w4f(W)))(x),
+        "W4f": _cached_jac(lambda W: maybe(wg.jacfwd(w4f(W)))),
+        "W4r": _cached_jac(lambda W: maybe(wg.jacrev(w4f(W)))),
         "W5f": f5,
         "W5g": g5,
         "W6": g6,
+    }
+
+
+# --- peers (only when installed: pip install wengert[bench]) ------------------------------------
+def torch_impls():
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+
+    def T(a, rg=False):
+        return torch.tensor(a, requires_grad=rg)
+
+    def w1(x):
+        x = T(x, True)
+        y = x
+        for _ in range(50):
+            y = torch.tanh(torch.sin(y) * 1.01 + 0.1)
+        y.sum().backward()
+        return x.grad.numpy()
+
+    def w2(params, X, Y):
+        ps = [T(p, True) for p in params]
+        W1, b1, W2, b2, W3, b3 = ps
+        Xt, Yt = T(X), T(Y)
+        a1 = torch.tanh(Xt @ W1 + b1)
+        a2 = torch.tanh(a1 @ W2 + b2)
+        z = a2 @ W3 + b3
+        loss = -(Yt * torch.log_softmax(z, 1)).sum(1).mean()
+        loss.backward()
+        return [p.grad.numpy() for p in ps]
+
+    def w3(x, v):
+        xt = T(x, True)
+        f = torch.sin(xt).sum() + 0.5 * xt.sum() ** 2
+        (g,) = torch.autograd.grad(f, xt, create_graph=True)
+        (h,) = torch.autograd.grad((g * T(v)).sum(), xt)
+        return h.numpy()
+
+    def w4(mode):
+        def jac(Wm, x):
+            Wt = T(Wm)
+            fn = lambda y: torch.tanh(Wt @ y)  # noqa: E731
+            j = torch.func.jacfwd(fn) if mode == "f" else torch.func.jacrev(fn)
+            return j(T(x)).numpy()
+        return jac
+
+    def w5f(x):
+        xt = T(x)
+        return float((torch.sin(xt) * torch.exp(-xt * xt)).sum())
+
+    def w5g(x):
+        xt = T(x, True)
+        (torch.sin(xt) * torch.exp(-xt * xt)).sum().backward()
+        return xt.grad.numpy()
+
+    def w6(Wm, Um, xs, h0):
+        Wt, Ut = T(Wm, True), T(Um, True)
+        h = T(h0)
+        xst = T(xs)
+        for t in range(xs.shape[0]):
+            h = torch.tanh(h @ Wt + xst[t] @ Ut)
+        h.sum().backward()
+        return Wt.grad.numpy(), Ut.grad.numpy()
+
+    return {"W1": w1, "W2": w2, "W3": w3, "W4f": w4("f"), "W4r": w4("r"), "W5f": w5f,
+            "W5g": w5g, "W6": w6}
+
+
+def jax_impls():
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+
+    def w1f(x):
+        for _ in range(50):
+            x = jnp.tanh(jnp.sin(x) * 1.01 + 0.1)
+        return jnp.sum(x)
+
+    def w2loss(params, X, Y):
+        W1, b1, W2, b2, W3, b3 = params
+        a1 = jnp.tanh(X @ W1 + b1)
+        a2 = jnp.tanh(a1 @ W2 + b2)
+        z = a2 @ W3 + b3
+        return -jnp.mean(jnp.sum(Y * jax.nn.log_softmax(z, axis=1), axis=1))
+
+    def w3f(x):
+        return jnp.sum(jnp.sin(x)) + 0.5 * jnp.sum(x) ** 2
+
+    def w6loss(Wm, Um, xs, h0):
+        h = h0
+        for t in range(xs.shape[0]):
+            h = jnp.tanh(h @ Wm + xs[t] @ Um)
+        return jnp.sum(h)
+
+    g1 = jax.jit(jax.grad(w1f))
+    g2 = jax.jit(jax.grad(w2loss))
+    hv = jax.jit(lambda x, v: jax.jvp(jax.grad(w3f), (x,), (v,))[1])
+    f5 = jax.jit(lambda x: jnp.sum(jnp.sin(x) * jnp.exp(-x * x)))
+    g5 = jax.jit(jax.grad(lambda x: jnp.sum(jnp.sin(x) * jnp.exp(-x * x))))
+    g6 = jax.jit(jax.grad(w6loss, argnums=(0, 1)))
+    jf = jax.jit(lambda Wm, x: jax.jacfwd(lambda y: jnp.tanh(Wm @ y))(x))
+    jr = jax.jit(lambda Wm, x: jax.jacrev(lambda y: jnp.tanh(Wm @ y))(x))
+
+    def block(f):
+        return lambda *a: jax.tree_util.tree_map(np.asarray, jax.block_until_ready(f(*a)))
+
+    return {"W1": block(g1), "W2": block(lambda p, X, Y: g2(p, X, Y)), "W3": block(hv),
+            "W4f": block(jf), "W4r": block(jr), "W5f": block(f5), "W5g": block(g5),
+            "W6": block(g6)}
+
+
+def autograd_impls():
+    import autograd
+    import autograd.numpy as anp
+
+    def w1f(x):
+        for _ in range(50):
+            x = anp.tanh(anp.sin(x) * 1.01 + 0.1)
+        return anp.sum(x)
+
+    def w2loss(params, X, Y):
+        W1, b1, W2, b2, W3, b3 = params
+        a1 = anp.tanh(anp.dot(X, W1) + b1)
+        a2 = anp.tanh(anp.dot(a1, W2) + b2)
+        z = anp.dot(a2, W3) + b3
+        z = z - anp.max(z, axis=1, keepdims=True)
+        lsm = z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))
+        return -anp.mean(anp.sum(Y * lsm, axis=1))
+
+    def w3f(x):
+        return anp.sum(anp.sin(x)) + 0.5 * anp.sum(x) ** 2
+
+    def w6loss(Wm, Um, xs, h0):
+        h = h0
+        for t in range(xs.shape[0]):
+            h = anp.tanh(anp.dot(h, Wm) + anp.dot(xs[t], Um))
+        return anp.sum(h)
+
+    hvp = autograd.make_hvp(w3f)
+    return {
+        "W1": autograd.grad(w1f),
+        "W2": lambda p, X, Y: autograd.grad(w2loss)(list(p), X, Y),
+        "W3": lambda x, v: hvp(x)[0](v),
+        "W4f": lambda Wm, x: autograd.jacobian(lambda y: anp.tanh(anp.dot(Wm, y)))(x),
+        "W4r": lambda Wm, x: autograd.jacobian(lambda y: anp.tanh(anp.dot(Wm, y)))(x),
+        "W5f": lambda x: anp.sum(anp.sin(x) * anp.exp(-x * x)),
+        "W5g": autograd.grad(lambda x: anp.sum(anp.sin(x) * anp.exp(-x * x))),
+        "W6": lambda Wm, Um, xs, h0: [autograd.grad(w6loss, 0)(Wm, Um, xs, h0),
+                                      autograd.grad(w6loss, 1)(Wm, Um, xs, h0)],
     }

@@ -41,6 +41,6 @@ def test_dual_numbers():
 
 def test_main_command_runs(capsys):
     from wengert.__main__ import main
-    main([])
+    main(["--quick"])  # the full tour adds timing tables (sections 7-9)
     text = capsys.readouterr().out
     assert "2.5244" in text and "2.4624" in text and "0.8415" in text

@@ -106,13 +106,25 @@ class _Shadow:
         return False
 
 
+def _input(x):
+    """``x`` as an input of a recomputation: connected to ``x``'s graph through an alias
+    node while recording (higher order), else a new leaf.  Its cotangent is read at the
+    alias node or the leaf, where the backward pass over the recomputation stops."""
+    from .reverse import alias_p
+    if x._rg and state.grad_enabled:
+        return bind(alias_p, x)
+    y = x._alias()
+    y._rg = True
+    y._birth = new_level()
+    return y
+
+
 def _pull(fn, xs, free, shadow, g_leaves):
     """Re-run ``fn(*xs)`` recorded and pull the cotangents ``g_leaves`` (one per output leaf)
     back to ``xs`` and to the closed-over tensors ``free`` (shadowed by ``shadow``)."""
-    from .reverse import _fresh
     create = state.grad_enabled or any(isinstance(g, Tensor) and g._rg for g in g_leaves)
-    ys = [_fresh(as_tensor(x)) for x in xs]
     with enable_grad():
+        ys = [_input(as_tensor(x)) for x in xs]
         out = fn(*ys)
     o_leaves = tree_flatten(out)[0]
     roots, cts = [], []

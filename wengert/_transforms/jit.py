@@ -173,6 +173,7 @@ def plan_buffers(program: Program):
             out = e.outputs[0]
             for i in e.inputs:
                 if (isinstance(i, Var) and i.id in fresh and i.id not in protected
+                        and i.shape != ()  # 0-d results are NumPy scalars, not buffers
                         and last_use.get(i.id) == k and i.shape == out.shape
                         and i.dtype == out.dtype
                         and sum(1 for j in e.inputs if isinstance(j, Var) and j.id == i.id) == 1

@@ -12,6 +12,8 @@ input/output conventions shared by every op file.
 """
 from __future__ import annotations
 
+import cmath
+
 import numpy as np
 
 from .._core.primitive import Primitive, bind
@@ -57,14 +59,33 @@ def _scale(g, d):
 STRONG_ZEROS = True  # measured on the MLP benchmark: see docs/conventions.md
 
 
+def _finite(d):
+    """Whether every element of ``d`` is finite (bool/int arrays and Python numbers are).
+    Exact and quiet, unlike a sum (which can overflow, or meet inf - inf, and warn)."""
+    kind = getattr(getattr(d, "dtype", None), "kind", None)
+    if kind == "f" or kind == "c":
+        if d.size == 1:  # scalar code: no reduction call
+            return cmath.isfinite(d.item())
+        return bool(np.isfinite(d).all())
+    if isinstance(d, (float, complex)):
+        return cmath.isfinite(d)
+    return True
+
+
 def _strong_mul_impl(g, d, out=None):
-    if out is g:  # g is needed for the fix-up below
-        out = None
-    r = np.multiply(g, d, out=out)
-    # One cheap reduction detects a non-finite product; only then pay for the fix-up.
-    if r.dtype.kind in "fc" and r.size and not np.isfinite(r.sum()):
-        r = np.where(np.equal(g, 0), np.zeros((), r.dtype), r)
-    return r
+    # Only a non-finite derivative can turn a zero g into NaN (0 * inf, 0 * nan): one quiet
+    # pass over d decides.  Then the elements where g == 0 are skipped, not evaluated and
+    # overwritten, so NumPy does not warn "invalid value encountered in multiply" about
+    # products that are discarded.
+    if _finite(d):
+        return np.multiply(g, d, out=out)
+    keep = np.not_equal(g, 0)  # before out (which may alias g or d) is written
+    if out is None:
+        out = np.zeros(np.broadcast_shapes(np.shape(g), np.shape(d)), np.result_type(g, d))
+        return np.multiply(g, d, out=out, where=keep)
+    np.multiply(g, d, out=out, where=keep)
+    np.copyto(out, 0, where=np.logical_not(keep))
+    return out
 
 
 def _strong_mul_vjp(needs, g, out, a, d):

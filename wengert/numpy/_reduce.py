@@ -8,7 +8,7 @@ from .._core.primitive import Primitive, bind
 from .._errors import UnsupportedError
 from . import _elementwise as ew
 from . import _shape as sh
-from ._family import dtype_of, ndim_of, shape_of, t
+from ._family import _scale, dtype_of, ndim_of, shape_of, t
 
 
 def _keep(g, x_shape, axis, keepdims):
@@ -62,16 +62,26 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
 
 
 # --- max / min ---------------------------------------------------------------------------------------
+def _extremum_mask(x, out_k):
+    """Where ``x`` attains its group's extremum.  NumPy's max/min propagate NaN, so where the
+    result is NaN the NaN entries are the extremum: every group has at least one entry
+    (count >= 1), and a zero cotangent gives 0, never 0/0."""
+    mask = ew.equal(x, out_k)
+    if np.issubdtype(dtype_of(x), np.inexact):
+        mask = ew.logical_or(mask, ew.isnan(x))
+    return mask
+
+
 def _extremum_rules(p_name):
     def vjp(needs, g, out, x, axis, keepdims):
         out_k = _keep(out, x.shape, axis, keepdims)
-        mask = ew.equal(x, out_k)
+        mask = _extremum_mask(x, out_k)
         count = bind(sum_p, mask, axis=axis, keepdims=True)
         return (ew.divide(ew.multiply(_keep(g, x.shape, axis, keepdims), mask), count),)
 
     def jvp(tangents, out, x, axis, keepdims):
         out_k = _keep(out, x.shape, axis, keepdims)
-        mask = ew.equal(x, out_k)
+        mask = _extremum_mask(x, out_k)
         count = bind(sum_p, mask, axis=axis, keepdims=keepdims)
         num = bind(sum_p, ew.multiply(tangents[0], mask), axis=axis, keepdims=keepdims)
         return ew.divide(num, count)
@@ -149,12 +159,14 @@ def prod_others(x, axis):
     return sh.transpose(res, sh._inverse_perm(perm))
 
 
+# g * prod_others with a strong zero (_scale): a zero cotangent gives 0 even where the other
+# elements' product is inf or NaN
 def _prod_vjp(needs, g, out, x, axis, keepdims):
-    return (ew.multiply(_keep(g, x.shape, axis, keepdims), prod_others(x, axis)),)
+    return (_scale(_keep(g, x.shape, axis, keepdims), prod_others(x, axis)),)
 
 
 def _prod_jvp(tangents, out, x, axis, keepdims):
-    return bind(sum_p, ew.multiply(tangents[0], prod_others(x, axis)), axis=axis,
+    return bind(sum_p, _scale(tangents[0], prod_others(x, axis)), axis=axis,
                 keepdims=keepdims)
 
 
