@@ -88,11 +88,15 @@ def _complex(rng, shape):
     return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
 
 
+def _wide(rng, shape):  # logistic functions: both tails, |x| up to 30
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 30.0, shape)
+
+
 SAMPLERS = {
     "normal": _normal, "pos": _pos, "nonzero": _nonzero, "off_int": _off_int,
     "near_int": _near_int, "near_one": _near_one, "tan": _tan, "log1p": _log1p,
     "even": _even, "odd": _odd, "distinct": _distinct, "clip_x": _clip_x, "lo": _lo,
-    "hi": _hi, "complex": _complex,
+    "hi": _hi, "complex": _complex, "wide": _wide,
 }
 
 
@@ -425,6 +429,15 @@ add(
     Op("sigmoid", "sigmoid", wnp.sigmoid, (Arg((3, 4)),), sps.expit, cstep=True,
        value_rtol=1e-12),
     Op("expit[0-d]", "expit", wnp.expit, (Arg(()),), sps.expit, cstep=True, value_rtol=1e-12),
+    # wide arguments: both tails of the exp(-|x|) form are exercised (not only |x| < 3)
+    Op("sigmoid[wide]", "sigmoid", wnp.sigmoid, (Arg((6,), "wide"),), sps.expit, cstep=True,
+       value_rtol=1e-14),
+    Op("softplus", "softplus", wnp.softplus, (Arg((3, 4)),), sps.softplus, cstep=True,
+       value_rtol=1e-14),
+    Op("softplus[wide]", "softplus", wnp.softplus, (Arg((6,), "wide"),), sps.softplus,
+       cstep=True, value_rtol=1e-14),
+    Op("log_sigmoid", "log_sigmoid", wnp.log_sigmoid, (Arg((6,), "wide"),), sps.log_expit,
+       cstep=True, value_rtol=1e-14),
 )
 
 # --- complex parts: real-linear, not holomorphic (no complex step) ------------------------------------

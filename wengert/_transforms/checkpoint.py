@@ -209,9 +209,10 @@ def checkpoint(fun, *, static_argnums=()):
 def checkpoint_sequential(functions, segments, x):
     """Run ``functions`` in order on ``x``, checkpointing ``segments`` consecutive groups:
     only the segment boundaries are stored; each segment's activations are recomputed in
-    backward.  With ``segments = sqrt(L)`` this is the chapter's O(sqrt(L)) memory scheme:
-    at most about ``2 sqrt(L)`` activations are stored at once, for about one extra forward
-    pass of compute."""
+    backward (the last segment, where backward starts, is run normally).  With
+    ``segments = sqrt(L)`` this is the chapter's O(sqrt(L)) memory scheme: at most about
+    ``2 sqrt(L)`` activations are stored at once, for about one extra forward pass of
+    compute."""
     functions = list(functions)
     n = len(functions)
     if not isinstance(segments, (int, np.integer)) or not 1 <= segments <= max(n, 1):
@@ -226,9 +227,12 @@ def checkpoint_sequential(functions, segments, x):
             return y
         return segment
 
-    for start in range(0, n, size):
+    starts = list(range(0, n, size))
+    for start in starts[:-1]:
         x = checkpoint(run(functions[start:start + size]))(x)
-    return x
+    # the last segment is not checkpointed (as in PyTorch): backward starts there at once,
+    # so recomputing it would cost time and save no memory at the peak
+    return run(functions[starts[-1]:])(x) if starts else x
 
 
 # --- binomial checkpointing (Revolve) --------------------------------------------------------------

@@ -73,8 +73,14 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np.
     return ew.where(zero, 0.0, ew.sqrt(ew.where(zero, 1.0, v)))
 
 
-def _safe_max(a, axis):
-    m = stop_gradient(rd.max(a, axis=axis, keepdims=True))
+def _safe_max(a, axis, skip=None):
+    """The shift for logsumexp/softmax: the (constant) maximum of the real part over ``axis``
+    (keepdims), leaving out the entries where ``skip``; 0 where it is not finite.  A real
+    shift keeps log's principal branch for complex input: log(s e^-m) = log(s) - m."""
+    r = real(a)
+    if skip is not None:
+        r = ew.where(skip, -np.inf, r)
+    m = stop_gradient(rd.max(r, axis=axis, keepdims=True))
     return ew.where(ew.isfinite(m), m, 0)
 
 
@@ -86,9 +92,20 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     a = t(a)
     if not np.issubdtype(dtype_of(a), np.inexact):
         a = sh.astype(a, np.float64)
+    skip = None
+    if b is not None:
+        # entries with weight 0 take no part in the shift: a = [1000, 0], b = [0, 1] is 0,
+        # not log(0 + e^-1000) = -inf
+        b = t(b)
+        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
+        a = sh.broadcast_to(a, shape)
+        skip = ew.equal(b, 0)
     axis = sh._normalize_axes(axis, ndim_of(a))
-    m = _safe_max(a, axis)
-    e = ew.exp(ew.subtract(a, m))
+    m = _safe_max(a, axis, skip)
+    d = ew.subtract(a, m)
+    if skip is not None:  # a skipped entry above the shift would overflow exp (then * 0)
+        d = ew.where(skip, -np.inf, d)
+    e = ew.exp(d)
     if b is not None:
         e = ew.multiply(e, b)
     s = rd.sum(e, axis=axis, keepdims=True)
@@ -115,10 +132,12 @@ def log_softmax(x, axis=-1):
     return ew.subtract(x, logsumexp(x, axis=axis, keepdims=True))
 
 
-def sigmoid(x):
-    """The logistic function, as 0.5 * (1 + tanh(x / 2)): no overflow at any |x|."""
-    x = t(x)
-    return ew.multiply(ew.add(ew.tanh(ew.multiply(x, 0.5)), 1), 0.5)
-
-
+sigmoid = ew.sigmoid
 expit = sigmoid
+softplus = ew.softplus
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)`` (scipy.special.log_expit), finite at every |x|
+    (-1000 at x = -1000, where log(sigmoid(x)) would be log(0)); derivative sigmoid(-x)."""
+    return ew.negative(ew.softplus(ew.negative(t(x))))

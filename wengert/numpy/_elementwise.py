@@ -119,6 +119,30 @@ reciprocal_p = elementwise("reciprocal", np.reciprocal,
 square_p = elementwise("square", np.square, lambda out, x: multiply(x, 2))
 
 
+# --- logistic: accurate in both tails, at every |x| --------------------------------------------
+def _sigmoid_impl(x):
+    if np.iscomplexobj(x):  # holomorphic; tanh does not overflow
+        return 0.5 * (1 + np.tanh(0.5 * x))
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    r = 1 / (1 + e)
+    # x >= 0: 1/(1+e^-x); x < 0: e^x/(1+e^x), which keeps its relative accuracy down to the
+    # smallest subnormal (0.5*(1+tanh(x/2)) cancels to exactly 0 below x = -37)
+    return np.where(np.asarray(x) >= 0, r, e * r)
+
+
+# sigmoid'(x) = sigmoid(x) sigmoid(-x): both factors are accurate, so the derivative keeps its
+# relative accuracy in both tails (out * (1 - out) would be 0 for x > 37); at 0 it is 1/4.
+sigmoid_p = elementwise("sigmoid", _sigmoid_impl,
+                        lambda out, x: multiply(out, sigmoid(negative(x))), save_out=True)
+
+
+def _softplus_impl(x):
+    return np.logaddexp(0, x)  # max(x, 0) + log1p(exp(-|x|)): no overflow, no cancellation
+
+
+softplus_p = elementwise("softplus", _softplus_impl, lambda out, x: sigmoid(x))
+
+
 def _arctan2_dy(out, y, x):
     return divide(x, add(multiply(x, x), multiply(y, y)))
 
@@ -208,6 +232,12 @@ tanh = unary(tanh_p)
 arctan = unary(arctan_p)
 reciprocal = unary(reciprocal_p)
 square = unary(square_p)
+sigmoid = unary(sigmoid_p)
+sigmoid.__doc__ = ("The logistic function 1/(1+exp(-x)) (scipy.special.expit), accurate in both "
+                   "tails at every |x|; derivative sigmoid(x)*sigmoid(-x).")
+softplus = unary(softplus_p)
+softplus.__doc__ = ("log(1 + exp(x)), without overflow or cancellation at any |x|; derivative "
+                    "sigmoid(x).")
 
 
 def sign(x, /):

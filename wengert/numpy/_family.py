@@ -21,12 +21,19 @@ from .._core.tensor import Tensor
 
 
 def t(x):
-    """Convert a user argument: Tensors pass, ndarrays/lists become Tensors, Python scalars
-    stay Python scalars (so NumPy's weak scalar promotion applies)."""
+    """Convert a user argument: Tensors pass, ndarrays/lists become Tensors (a list holding
+    Tensors is stacked differentiably), Python scalars stay Python scalars (so NumPy's weak
+    scalar promotion applies)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float, complex, bool)) and not isinstance(x, np.generic):
         return x
+    if isinstance(x, (list, tuple)):
+        # a (nested) sequence holding wengert values, e.g. norm([x, x + 2]): stack it
+        # differentiably instead of letting np.asarray drop it from the graph
+        from ._creation import _contains_tensor, asarray
+        if _contains_tensor(x):
+            return asarray(x)
     return Tensor._wrap(np.asarray(x))
 
 

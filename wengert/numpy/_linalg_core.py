@@ -89,7 +89,8 @@ def outer(a, b, out=None):
 
 def tensordot(a, b, axes=2):
     """``np.tensordot`` as transpose + reshape + matmul (so its rules come for free)."""
-    a, b = t(a), t(b)
+    # NumPy's tensordot starts with asarray: Python scalars become 0-d arrays
+    a, b = (x if hasattr(x, "shape") else t(np.asarray(x)) for x in (t(a), t(b)))
     na, nb = ndim_of(a), ndim_of(b)
     if isinstance(axes, (int, np.integer)):
         axes_a = list(range(na - axes, na))

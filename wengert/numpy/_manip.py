@@ -614,6 +614,37 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return sh.moveaxis(c, -1, axisc)
 
 
+def vecdot(x1, x2, /, *, axis=-1):
+    """sum(conj(x1) * x2) over ``axis`` (NumPy's gufunc, broadcasting the other axes)."""
+    from ._complex import conj
+    from ._reduce import sum as _sum
+    x1, x2 = _arr(x1), _arr(x2)
+    if shape_of(x1)[axis] != shape_of(x2)[axis]:
+        raise ValueError(f"vecdot: the core dimensions differ: {shape_of(x1)[axis]} vs "
+                         f"{shape_of(x2)[axis]}")
+    return _sum(ew.multiply(conj(sh.moveaxis(x1, axis, -1)), sh.moveaxis(x2, axis, -1)),
+                axis=-1)
+
+
+def matvec(x1, x2, /):
+    """Matrix-vector product over the last axes, broadcasting the rest (NumPy 2.2's gufunc)."""
+    from ._linalg_core import matmul
+    x1, x2 = _arr(x1), _arr(x2)
+    if ndim_of(x1) < 2 or ndim_of(x2) < 1:
+        raise ValueError("matvec: x1 must be at least 2-d and x2 at least 1-d")
+    return sh.getitem(matmul(x1, sh.expand_dims(x2, -1)), (Ellipsis, 0))
+
+
+def vecmat(x1, x2, /):
+    """conj(vector) @ matrix over the last axes, broadcasting the rest (NumPy 2.2's gufunc)."""
+    from ._complex import conj
+    from ._linalg_core import matmul
+    x1, x2 = _arr(x1), _arr(x2)
+    if ndim_of(x1) < 1 or ndim_of(x2) < 2:
+        raise ValueError("vecmat: x1 must be at least 1-d and x2 at least 2-d")
+    return sh.getitem(matmul(sh.expand_dims(conj(x1), -2), x2), (Ellipsis, 0, slice(None)))
+
+
 # --- insert / delete / append ---------------------------------------------------------------------------------------
 def append(arr, values, axis=None):
     arr, values = _arr(arr), _arr(values)

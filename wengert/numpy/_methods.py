@@ -91,12 +91,15 @@ def _become(x: Tensor, new: Tensor, name):
             raise TypeError(f"{name}: result dtype {new.dtype} can't be cast to the in-place "
                             f"target's dtype {x.dtype} with casting rule 'same_kind'")
         new = sh.astype(new, x.dtype)
-    if type(new) is not type(x) and type(x) is Tensor and new._trace is not None:
-        raise GradientError(f"{name}: cannot write a traced value into a concrete tensor "
-                            "in place; use the out-of-place form inside transforms.")
-    if type(x) is not Tensor:
-        raise GradientError(f"{name}: in-place operations on traced values are not supported "
-                            "inside functional transforms; use the out-of-place form.")
+    if type(x) is not Tensor or type(new) is not Tensor:
+        # Inside a transform (jvp, vmap, jit, jet) values are tracers: the Python object
+        # takes over the new value's payload, so `x += 1` and `x[i] = v` work as in NumPy.
+        version = x._version
+        x.__class__ = type(new)
+        x.__dict__.clear()
+        x.__dict__.update(new.__dict__)
+        x._version = version + 1
+        return x
     x._value = new._value
     if state.grad_enabled:
         if new._rg:

@@ -193,6 +193,8 @@ astype_p = Primitive(
 
 def astype(x, dtype, /, *, copy=True):
     x = t(x)
+    if not hasattr(x, "shape"):  # a Python scalar (t keeps those for weak promotion)
+        x = t(np.asarray(x))
     dtype = np.dtype(dtype)
     if dtype_of(x) == dtype:
         return x if isinstance(x, Tensor) else t(np.asarray(x))

@@ -325,12 +325,16 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is not None:
         e = ew.multiply(e, b)
     s = rd.sum(e, axis=axis, keepdims=True)
+    # an empty sum (all entries -inf or weighted 0) is -inf with derivative 0: log is taken of
+    # 1 there, so its derivative 1/0 never meets the zero exp(-inf) (as wnp.logsumexp)
+    empty = ew.equal(s, 0)
+    s_safe = ew.where(empty, 1, s)
     with np.errstate(divide="ignore"):
         if np.issubdtype(dtype_of(s), np.complexfloating):
-            r = ew.add(ew.log(s), m)
+            r = ew.add(ew.where(empty, -np.inf, ew.log(s_safe)), m)
             sgn = None
         else:
-            r = ew.add(ew.log(ew.abs(s)), m)
+            r = ew.add(ew.where(empty, -np.inf, ew.log(ew.abs(s_safe))), m)
             sgn = ew.sign(s)
             if not return_sign:
                 r = ew.where(ew.less(s, 0), np.nan, r)
