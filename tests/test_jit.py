@@ -94,3 +94,13 @@ def test_jit_of_hessian_and_checkpoint():
     np.testing.assert_allclose(wg.jit(wg.hessian(f))(x), wg.hessian(f)(x), rtol=1e-12)
     c = wg.jit(wg.grad(lambda x: wnp.sum(wg.checkpoint(wnp.sin)(x) ** 2)))
     np.testing.assert_allclose(c(x), 2 * np.sin(x) * np.cos(x), rtol=1e-13)
+
+
+def test_strong_zeros_survive_compilation():
+    # the compiled fast variant multiplies plainly; a non-finite output triggers the
+    # strong-zero variant, so the untaken sqrt branch does not leak NaN
+    g = wg.jit(wg.grad(lambda x: wnp.sum(wnp.where(x > 0, wnp.sqrt(x), 0.0))))
+    with np.errstate(invalid="ignore"):
+        got = g(np.array([-1.0, 4.0]))
+        got = g(np.array([-1.0, 4.0]))
+    np.testing.assert_array_equal(got, [0.0, 0.25])

@@ -185,8 +185,33 @@ def plan_buffers(program: Program):
 
 
 # --- code generation --------------------------------------------------------------------------
-def codegen(program: Program):
-    """Generate straight-line Python source and compile it; returns ``(fn, source)``."""
+def _inline(e, a, ns, strong):
+    """A direct NumPy expression for common primitives (no wrapper call), or None."""
+    name, p = e.prim.name, e.params
+
+    def const(v):
+        key = f"c{len(ns)}"
+        ns[key] = v
+        return key
+
+    if name == "getitem":
+        return f"{a[0]}[{const(p['idx'])}]"
+    if name == "transpose":
+        return f"{a[0]}.transpose({p['axes']!r})"
+    if name == "reshape":
+        return f"{a[0]}.reshape({p['shape']!r})"
+    if name == "sum":
+        return f"np.sum({a[0]}, axis={p['axis']!r}, keepdims={p['keepdims']!r})"
+    if name == "strong_mul" and not strong:
+        return f"np.multiply({a[0]}, {a[1]})"
+    return None
+
+
+def codegen(program: Program, strong=True):
+    """Generate straight-line Python source and compile it; returns ``(fn, source)``.
+
+    With ``strong=False`` the strong-zero products are plain multiplications (the fast
+    variant; ``jit`` falls back to the strong one when an output is not finite)."""
     ns = {"_GuardFailed": _GuardFailed, "np": np}
     lines = [f"def compiled({', '.join(f'v{v.id}' for v in program.inputs)}):"]
     guards_at = {}
@@ -208,20 +233,23 @@ def codegen(program: Program):
 
     reuse = plan_buffers(program)
     for k, e in enumerate(program.eqns):
-        fname = f"p{k}"
-        ns[fname] = e.prim.impl
-        kw = ""
-        if k in reuse:
-            kw = f", out=v{reuse[k].id}"
-        if e.params:
-            pname = f"k{k}"
-            ns[pname] = e.params
-            kw = f", **{pname}"
+        args = [arg(i) for i in e.inputs]
         outs = ", ".join(f"v{o.id}" for o in e.outputs)
         if e.prim.multiple_results:
             outs = outs + ","
-        lines.append(f"    {outs} = {fname}({', '.join(arg(i) for i in e.inputs)}{kw})"
-                     f"  # {e.prim.name}")
+        expr = None if k in reuse else _inline(e, args, ns, strong)
+        if expr is None:
+            fname = f"p{k}"
+            ns[fname] = e.prim.impl
+            kw = ""
+            if k in reuse:
+                kw = f", out=v{reuse[k].id}"
+            if e.params:
+                pname = f"k{k}"
+                ns[pname] = e.params
+                kw = f", **{pname}"
+            expr = f"{fname}({', '.join(args)}{kw})"
+        lines.append(f"    {outs} = {expr}  # {e.prim.name}")
         for o in e.outputs:
             for kind, val in guards_at.pop(o.id, []):
                 lines.append(_guard_line(o, kind, val, ns))
@@ -242,7 +270,7 @@ def _guard_line(v, kind, val, ns):
 
 # --- the transform ------------------------------------------------------------------------------------
 class _Compiled:
-    __slots__ = ("fn", "source", "program", "out_td", "n_out")
+    __slots__ = ("fn", "fast", "source", "program", "out_td", "n_out")
 
     def as_text(self):
         return self.source
@@ -304,6 +332,9 @@ def jit(fun, static_argnums=(), retrace=True):
         program = optimize(program)
         c = _Compiled()
         c.fn, c.source = codegen(program)
+        c.fast = None
+        if any(e.prim.name == "strong_mul" for e in program.eqns):
+            c.fast, _ = codegen(program, strong=False)
         c.program = program
         c.out_td = holder["td"]
         c.n_out = len(program.outputs)
@@ -330,7 +361,7 @@ def jit(fun, static_argnums=(), retrace=True):
         entries = cache.setdefault(key, [])
         for c in entries:
             try:
-                res = c.fn(*arrays)
+                res = _run(c, arrays)
             except _GuardFailed:
                 continue
             return _wrap_out(c, res, plain)
@@ -356,6 +387,20 @@ def jit(fun, static_argnums=(), retrace=True):
     jitted.__wrapped__ = fun
     jitted.__name__ = f"jit({getattr(fun, '__name__', 'f')})"
     return jitted
+
+
+def _run(c, arrays):
+    """Strong zeros only where they matter: run the variant with plain products, and only if
+    an output is not finite (where a 0 * inf could have leaked) run the strong variant."""
+    if c.fast is None:
+        return c.fn(*arrays)
+    res = c.fast(*arrays)
+    for r in res:
+        if isinstance(r, np.ndarray) and r.dtype.kind in "fc" and not np.isfinite(r).all():
+            return c.fn(*arrays)
+        if isinstance(r, (float, complex, np.inexact)) and not np.isfinite(r):
+            return c.fn(*arrays)
+    return res
 
 
 def _wrap_out(c, res, plain):
