@@ -162,7 +162,22 @@ class Node:
             g = buf[0]
         if prim.vjp is None:
             raise GradientError(f"primitive {prim.name!r} has no reverse-mode (VJP) rule")
-        cts = prim.vjp(self.needs, g, out, *args, **self.params)
+        if (prim.raw_vjp and not create_graph and not state.traces and type(g) is Tensor
+                and all(type(a) is Tensor or not isinstance(a, Tensor) for a in args)
+                and (out is None or type(out) is Tensor)):
+            # fast path: nothing is recorded and every value is concrete, so the rule runs on
+            # bare ndarrays (bind returns ndarrays while state.raw is set)
+            state.raw = True
+            try:
+                cts = prim.vjp(self.needs, g._value, None if out is None else out._value,
+                               *[a._value if isinstance(a, Tensor) else a for a in args],
+                               **self.params)
+            finally:
+                state.raw = False
+            cts = [None if c is None else c if isinstance(c, Tensor) else
+                   Tensor._wrap(np.asarray(c)) for c in cts]
+        else:
+            cts = prim.vjp(self.needs, g, out, *args, **self.params)
         if len(cts) != n_in:
             raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
                                 f"for {n_in} inputs")

@@ -22,7 +22,7 @@ from .tensor import Tensor, is_differentiable_dtype
 class Primitive:
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "taylor", "multiple_results",
                  "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc",
-                 "symbolic_zeros", "accepts_out")
+                 "symbolic_zeros", "accepts_out", "raw_vjp")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, taylor=None,
                  multiple_results=False, nondiff=False, zero_deriv=False,
@@ -43,6 +43,10 @@ class Primitive:
         self.symbolic_zeros = False
         # impl takes out= (an elementwise result jit may write into a dead buffer)
         self.accepts_out = isinstance(impl, np.ufunc)
+        # the vjp rule may run on bare ndarrays when nothing is recorded (a fast path;
+        # set for rules known to use only wengert.numpy functions and NumPy-compatible
+        # methods)
+        self.raw_vjp = False
         PRIMITIVES[name] = self
 
     def __repr__(self):
@@ -80,6 +84,8 @@ def bind(prim: Primitive, *args, **params):
     """Apply ``prim`` to ``args``: through the innermost active trace that owns an argument,
     else with NumPy; then record a reverse-mode node if any argument requires grad."""
     st = state
+    if st.raw:  # inside an unrecorded VJP rule on concrete values: plain NumPy
+        return prim.impl(*[a._value if isinstance(a, Tensor) else a for a in args], **params)
     if st.traces:
         if any(getattr(a, "_trace", None) is not None for a in args):
             args = tuple(_lower(a) if isinstance(a, Tensor) else a for a in args)

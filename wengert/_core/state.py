@@ -17,6 +17,9 @@ class _State(threading.local):
         self.grad_enabled = True
         self.traces = []  # active Trace objects, innermost (highest level) last
         self.mode_stack = []  # grad modes to restore when no_grad/enable_grad blocks exit
+        # raw: bind returns bare ndarrays (set only while an unrecorded backward pass runs a
+        # VJP rule on concrete values; see graph.Node.apply)
+        self.raw = False
 
 
 state = _State()

@@ -270,6 +270,23 @@ from ._ufuncs import (
     sinh as sinh,
 )
 
+from ._predicates import (  # NumPy's predicates on wengert values (no derivative)
+    allclose as allclose,
+    array_equal as array_equal,
+    array_equiv as array_equiv,
+    isclose as isclose,
+    iscomplex as iscomplex,
+    iscomplexobj as iscomplexobj,
+    isneginf as isneginf,
+    isposinf as isposinf,
+    isreal as isreal,
+    isrealobj as isrealobj,
+    isscalar as isscalar,
+    real_if_close as real_if_close,
+)
+from ._index_tricks import c_ as c_, r_ as r_
+from . import random as random
+
 # dtypes and constants, so that `wnp.float32`, `wnp.pi`, `wnp.newaxis` work as in NumPy
 from numpy import (  # noqa: E402
     bool_ as bool_, complex64 as complex64, complex128 as complex128, e as e,
@@ -370,6 +387,12 @@ _F.update({  # issue 3 additions
     _np.convolve: convolve, _np.interp: interp, _np.polyval: polyval, _np.sinc: sinc,
     _np.angle: angle, _np.nan_to_num: nan_to_num,
 })
+_F.update({  # predicates (see _predicates.py)
+    _np.allclose: allclose, _np.isclose: isclose, _np.array_equal: array_equal,
+    _np.array_equiv: array_equiv, _np.iscomplex: iscomplex, _np.isreal: isreal,
+    _np.iscomplexobj: iscomplexobj, _np.isrealobj: isrealobj, _np.isneginf: isneginf,
+    _np.isposinf: isposinf, _np.real_if_close: real_if_close,
+})
 _dispatch._ACCUMULATORS.update({
     _np.add: lambda a, axis=0, dtype=None: cumsum(a, axis=axis, dtype=dtype),
     _np.multiply: lambda a, axis=0, dtype=None: cumprod(a, axis=axis, dtype=dtype),
@@ -408,3 +431,10 @@ _lib.add = add
 _methods.install()
 
 from . import _batching  # noqa: E402,F401  (vmap rules of reductions and shape ops)
+
+# VJP rules written only with wengert.numpy functions: safe to run on bare ndarrays in an
+# unrecorded backward pass (the engine's fast path, see _core/graph.Node.apply)
+for _p in (_shape.reshape_p, _shape.transpose_p, _shape.broadcast_to_p, _shape.sum_to_shape_p,
+           _shape.astype_p, _shape.copy_p, _reduce.sum_p, _linalg_core.matmul_p,
+           _elementwise.where_p):
+    _p.raw_vjp = True

@@ -54,7 +54,7 @@ def _scale(g, d):
     where g == 0 the result is 0 even if d is inf or NaN (see strong_mul_p)."""
     if d is None:
         return None
-    if isinstance(d, (int, float)) and not isinstance(d, bool):
+    if type(d) is int or type(d) is float:  # Python numbers (NumPy scalars may be inf)
         if d == 1:
             return g
         if d == -1:
@@ -79,34 +79,68 @@ def _finite(d):
     return True
 
 
-def _strong_mul_impl(g, d, out=None):
-    # Only a non-finite derivative can turn a zero g into NaN (0 * inf, 0 * nan): one quiet
-    # pass over d decides.  Then the elements where g == 0 are skipped, not evaluated and
-    # overwritten, so NumPy does not warn "invalid value encountered in multiply" about
-    # products that are discarded.
-    if _finite(d):
-        return np.multiply(g, d, out=out)
-    keep = np.not_equal(g, 0)  # before out (which may alias g or d) is written
+def _masked_product(a, b, keep, out):
+    """a * b where ``keep``, exactly 0 elsewhere; the skipped products are never evaluated,
+    so NumPy does not warn "invalid value encountered in multiply" about a 0 * inf that is
+    discarded anyway."""
     if out is None:
-        out = np.zeros(np.broadcast_shapes(np.shape(g), np.shape(d)), np.result_type(g, d))
-        return np.multiply(g, d, out=out, where=keep)
-    np.multiply(g, d, out=out, where=keep)
+        out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b)), np.result_type(a, b))
+        return np.multiply(a, b, out=out, where=keep)
+    np.multiply(a, b, out=out, where=keep)
     np.copyto(out, 0, where=np.logical_not(keep))
     return out
 
 
+def _strong_mul_impl(g, d, out=None):
+    # Only a non-finite derivative can turn a zero g into NaN (0 * inf, 0 * nan): one quiet
+    # pass over d decides, and the products are plain NumPy ones otherwise.
+    if _finite(d):
+        return np.multiply(g, d, out=out)
+    return _masked_product(g, d, np.not_equal(g, 0), out)  # mask first: out may alias g
+
+
+def _strong_mul2_impl(a, b, out=None):
+    fa, fb = _finite(a), _finite(b)
+    if fa and fb:
+        return np.multiply(a, b, out=out)
+    keep = True
+    if not fb:
+        keep = np.not_equal(a, 0)
+    if not fa:
+        keep = np.logical_and(keep, np.not_equal(b, 0))
+    return _masked_product(a, b, keep, out)
+
+
+def _add(x, y):
+    if x is None:
+        return y
+    return x if y is None else bind(_cache["add"], x, y)
+
+
+# strong_mul(g, d) is 0 wherever g == 0, for every d, so its derivative in d is 0 there: the
+# transposed and tangent products with g's own factor are zero where *either* factor is 0
+# (strong_mul2).  Without that a NaN cotangent of the untaken branch's d (from the second
+# backward pass) would meet g == 0 and leak NaN into second derivatives.
 def _strong_mul_vjp(needs, g, out, a, d):
     return (bind(strong_mul_p, g, d) if needs[0] else None,
-            bind(strong_mul_p, g, a) if needs[1] else None)
+            bind(strong_mul2_p, g, a) if needs[1] else None)
 
 
 def _strong_mul_jvp(tangents, out, a, d):
     ta, td = tangents
-    res = None if ta is None else bind(strong_mul_p, ta, d)
-    if td is not None:
-        term = bind(strong_mul_p, a, td)
-        res = term if res is None else bind(_cache["add"], res, term)
-    return res
+    return _add(None if ta is None else bind(strong_mul_p, ta, d),
+                None if td is None else bind(strong_mul2_p, a, td))
+
+
+def _strong_mul2_vjp(needs, g, out, a, b):
+    return (bind(strong_mul2_p, g, b) if needs[0] else None,
+            bind(strong_mul2_p, g, a) if needs[1] else None)
+
+
+def _strong_mul2_jvp(tangents, out, a, b):
+    ta, tb = tangents
+    return _add(None if ta is None else bind(strong_mul2_p, ta, b),
+                None if tb is None else bind(strong_mul2_p, a, tb))
 
 
 # The product inside every elementwise rule.  A cotangent that is exactly zero (an untaken
@@ -116,6 +150,12 @@ strong_mul_p = Primitive("strong_mul", _strong_mul_impl, vjp=_strong_mul_vjp,
                          jvp=_strong_mul_jvp)
 strong_mul_p.batch = "elementwise"
 strong_mul_p.accepts_out = True  # jit may let it overwrite a dead input buffer
+strong_mul_p.raw_vjp = True
+# a * b, 0 where a == 0 or b == 0 (the derivatives of strong_mul, at second order and beyond)
+strong_mul2_p = Primitive("strong_mul2", _strong_mul2_impl, vjp=_strong_mul2_vjp,
+                          jvp=_strong_mul2_jvp)
+strong_mul2_p.batch = "elementwise"
+strong_mul2_p.accepts_out = True
 
 
 _cache = {}
@@ -147,6 +187,7 @@ def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None
 
     p = Primitive(name, impl, vjp=vjp, jvp=jvp, save_args=save_args, save_out=save_out,
                   taylor=taylor)
+    p.raw_vjp = True
     p.batch = "elementwise"
     _cache[name] = p
     return p
