@@ -498,6 +498,326 @@ if hasattr(wnp, "einsum"):
                tuple(Arg(s) for s in _shapes),
                partial(np.einsum, _spec), cstep=True, value_rtol=1e-12))
 
+# --- issue 3: more ufuncs, scans and statistics, array manipulation -----------------------------------
+def _unit(rng, shape):  # arcsin/arccos/arctanh: inside (-1, 1), away from the branch points
+    return rng.uniform(-0.8, 0.8, shape)
+
+
+def _gt1(rng, shape):  # arccosh
+    return rng.uniform(1.3, 3.0, shape)
+
+
+def _tiny(rng, shape):  # sinc near 0: the Taylor branch (|x| < 0.1)
+    return rng.uniform(-0.08, 0.08, shape)
+
+
+def _with_nan(rng, shape):  # nan* reductions: NaN at fixed positions (never a whole row)
+    x = _distinct(rng, shape)
+    x.reshape(-1)[1::5] = np.nan
+    return x
+
+
+def _q(rng, shape):  # a differentiable quantile level: (n-1) q stays inside one segment
+    return rng.uniform(0.3, 0.45, shape)
+
+
+def _grid(rng, shape):  # interp's sample points: sorted, k +- 0.2
+    return np.arange(shape[0]) + rng.uniform(-0.2, 0.2, shape)
+
+
+def _mid_grid(rng, shape):  # interp's query points: k + (0.3, 0.7), between two grid points
+    return rng.integers(0, 4, shape) + rng.uniform(0.3, 0.7, shape)
+
+
+SAMPLERS.update({"unit": _unit, "gt1": _gt1, "tiny": _tiny, "with_nan": _with_nan, "q": _q,
+                 "grid": _grid, "mid_grid": _mid_grid})
+
+# (name, domain, complex step applies)
+UNARY_MORE = [
+    ("sinh", "normal", True), ("cosh", "normal", True), ("arcsin", "unit", True),
+    ("arccos", "unit", True), ("arcsinh", "normal", True), ("arccosh", "gt1", True),
+    ("arctanh", "unit", True), ("exp2", "normal", True), ("log2", "pos", True),
+    ("log10", "pos", True), ("cbrt", "nonzero", False), ("fabs", "nonzero", False),
+    ("sinc", "normal", True), ("deg2rad", "normal", False), ("rad2deg", "normal", False),
+    # (asin, acos, ..., radians, degrees, mod, atan2 are the same functions under NumPy 2's
+    # other names: the rule-coverage test accepts them as aliases)
+]
+for _name, _kind, _cs in UNARY_MORE:
+    add(Op(f"{_name}(3,4)", _name, getattr(wnp, _name), (Arg((3, 4), _kind),),
+           getattr(np, _name), cstep=_cs, value_rtol=1e-12))
+add(Op("sinc[near 0]", "sinc", wnp.sinc, (Arg((6,), "tiny"),), np.sinc, cstep=True),
+    Op("sinh()", "sinh", wnp.sinh, (Arg(()),), np.sinh, cstep=True))
+# holomorphic on complex inputs: the VJP multiplies by f'(z) (JAX's convention)
+for _name in ["sinh", "cosh", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "exp2",
+              "log2", "log10", "sinc"]:
+    add(Op(f"{_name}[complex]", _name, getattr(wnp, _name), (Arg((4,), "complex"),),
+           getattr(np, _name), f32=False, value_rtol=1e-12))
+
+BINARY_MORE = [  # name, domain of x1, domain of x2, complex step applies
+    ("logaddexp", "normal", "normal", False), ("logaddexp2", "normal", "normal", False),
+    ("hypot", "nonzero", "nonzero", False), ("copysign", "nonzero", "nonzero", False),
+    ("fmax", "even", "odd", False), ("fmin", "even", "odd", False),
+    ("heaviside", "nonzero", "normal", False),
+    ("remainder", "off_int", "near_one", False),
+    ("fmod", "off_int", "near_one", False), ("float_power", "pos", "normal", True),
+]
+for _name, _k1, _k2, _cs in BINARY_MORE:
+    _pairs = [((3, 4), (3, 4))]
+    if _name in ("logaddexp", "hypot", "fmax", "remainder", "float_power", "heaviside"):
+        _pairs.append(((2, 1, 4), (3, 1)))  # broadcasting: the engine sums the cotangents
+    for _s1, _s2 in _pairs:
+        add(Op(f"{_name}{_shape_id([_s1, _s2])}", _name, getattr(wnp, _name),
+               (Arg(_s1, _k1), Arg(_s2, _k2)), getattr(np, _name), cstep=_cs,
+               value_rtol=1e-12))
+_EXP = np.array([-2, 0, 1, 3])
+add(
+    Op("float_power[complex]", "float_power", wnp.float_power,
+       (Arg((3,), "complex"), Arg((3,), "complex")), np.float_power, f32=False,
+       value_rtol=1e-12),
+    Op("ldexp", "ldexp", lambda x: wnp.ldexp(x, _EXP), (Arg((3, 4)),),
+       lambda x: np.ldexp(x, _EXP), cstep=False),
+    Op("divmod", "divmod", wnp.divmod, (Arg((3, 4), "off_int"), Arg((4,), "near_one")),
+       np.divmod),
+    Op("modf", "modf", wnp.modf, (Arg((3, 4), "off_int"),), np.modf),
+    Op("frexp[mantissa]", "frexp", lambda x: wnp.frexp(x)[0], (Arg((3, 4), "nonzero"),),
+       lambda x: np.frexp(x)[0]),
+    Op("angle[complex]", "angle", wnp.angle, (Arg((3, 2), "complex"),), np.angle, f32=False),
+    Op("angle[deg]", "angle", lambda z: wnp.angle(z, deg=True), (Arg((3,), "complex"),),
+       lambda z: np.angle(z, deg=True), f32=False),
+    Op("angle[real]", "angle", wnp.angle, (Arg((5,), "nonzero"),), np.angle),
+    Op("nan_to_num", "nan_to_num", wnp.nan_to_num, (Arg((3, 4)),), np.nan_to_num,
+       cstep=True),
+)
+
+# --- scans, differences, statistics ------------------------------------------------------------------------
+for _kw in [{}, {"axis": 1}, {"axis": -1}]:
+    add(Op(f"cumsum[{_kw_id(_kw)}]", "cumsum", partial(wnp.cumsum, **_kw), (Arg((2, 3, 4)),),
+           partial(np.cumsum, **_kw), cstep=True))
+for _kw, _shape in [({}, (2, 3)), ({"axis": 0}, (5, 2)), ({"axis": -1}, (2, 7))]:
+    add(Op(f"cumprod[{_kw_id(_kw)}]", "cumprod", partial(wnp.cumprod, **_kw),
+           (Arg(_shape, "nonzero"),), partial(np.cumprod, **_kw), cstep=True))
+add(
+    Op("cumulative_sum", "cumulative_sum",
+       lambda x: wnp.cumulative_sum(x, axis=1, include_initial=True), (Arg((2, 3)),),
+       lambda x: np.cumulative_sum(x, axis=1, include_initial=True), cstep=True),
+    Op("cumulative_prod", "cumulative_prod", wnp.cumulative_prod, (Arg((4,), "nonzero"),),
+       np.cumulative_prod, cstep=True),
+    Op("diff", "diff", wnp.diff, (Arg((3, 4)),), np.diff, cstep=True),
+    Op("diff[n=2,axis=0,prepend,append]", "diff",
+       lambda x, p: wnp.diff(x, 2, axis=0, prepend=p, append=0.5), (Arg((3, 2)), Arg((1, 2))),
+       lambda x, p: np.diff(x, 2, axis=0, prepend=p, append=0.5), cstep=True),
+    Op("ediff1d", "ediff1d", lambda x: wnp.ediff1d(x, to_begin=[1.0], to_end=-2.0),
+       (Arg((2, 3)),), lambda x: np.ediff1d(x, to_begin=[1.0], to_end=-2.0)),
+    Op("ptp[all]", "ptp", wnp.ptp, (Arg((3, 4), "distinct"),), np.ptp),
+    Op("ptp[axis=1,keepdims]", "ptp", lambda x: wnp.ptp(x, axis=1, keepdims=True),
+       (Arg((3, 4), "distinct"),), lambda x: np.ptp(x, axis=1, keepdims=True)),
+    Op("average[axis=1]", "average", lambda x: wnp.average(x, axis=1), (Arg((3, 4)),),
+       lambda x: np.average(x, axis=1), cstep=True),
+    Op("average[weights]", "average", lambda x, w: wnp.average(x, axis=1, weights=w),
+       (Arg((3, 4)), Arg((4,), "pos")), lambda x, w: np.average(x, axis=1, weights=w),
+       cstep=True, value_rtol=1e-12),
+    Op("average[returned]", "average",
+       lambda x, w: wnp.average(x, weights=w, returned=True, keepdims=True),
+       (Arg((2, 3)), Arg((2, 3), "pos")),
+       lambda x, w: np.average(x, weights=w, returned=True, keepdims=True),
+       value_rtol=1e-12),
+    Op("trace", "trace", wnp.trace, (Arg((3, 4)),), np.trace, cstep=True),
+    Op("trace[offset,axes]", "trace", lambda x: wnp.trace(x, -1, 2, 0), (Arg((3, 2, 4)),),
+       lambda x: np.trace(x, -1, 2, 0), cstep=True),
+    Op("trapezoid", "trapezoid", lambda y: wnp.trapezoid(y, axis=0), (Arg((4, 3)),),
+       lambda y: np.trapezoid(y, axis=0), cstep=True),
+    Op("trapezoid[x]", "trapezoid", wnp.trapezoid, (Arg((2, 4)), Arg((4,))), np.trapezoid,
+       cstep=True, value_rtol=1e-12),
+    Op("polyval", "polyval", wnp.polyval, (Arg((3,)), Arg((2, 2))), np.polyval, cstep=True,
+       value_rtol=1e-12),
+    Op("cov", "cov", wnp.cov, (Arg((2, 5)),), np.cov, value_rtol=1e-12),
+    Op("cov[y,aweights,ddof]", "cov", lambda x, y, w: wnp.cov(x, y, aweights=w, ddof=0),
+       (Arg((5,)), Arg((5,)), Arg((5,), "pos")),
+       lambda x, y, w: np.cov(x, y, aweights=w, ddof=0), value_rtol=1e-12),
+    Op("corrcoef", "corrcoef", wnp.corrcoef, (Arg((3, 5)),), np.corrcoef, value_rtol=1e-12),
+    Op("convolve[full]", "convolve", wnp.convolve, (Arg((5,)), Arg((3,))), np.convolve,
+       cstep=True, value_rtol=1e-12),
+    Op("convolve[same,swap]", "convolve", lambda a, v: wnp.convolve(a, v, "same"),
+       (Arg((2,)), Arg((4,))), lambda a, v: np.convolve(a, v, "same"), cstep=True,
+       value_rtol=1e-12),
+    Op("correlate[valid]", "correlate", wnp.correlate, (Arg((5,)), Arg((3,))), np.correlate,
+       value_rtol=1e-12),
+    Op("correlate[same,complex]", "correlate", lambda a, v: wnp.correlate(a, v, "same"),
+       (Arg((4,), "complex"), Arg((3,), "complex")), lambda a, v: np.correlate(a, v, "same"),
+       f32=False, value_rtol=1e-12),
+    Op("interp", "interp", wnp.interp, (Arg((6,), "mid_grid"), Arg((5,), "grid"), Arg((5,))),
+       np.interp, value_rtol=1e-12),
+)
+_MED_AXES = [{}, {"axis": 1}, {"axis": (0, 2), "keepdims": True}]
+for _kw in _MED_AXES:
+    add(Op(f"median[{_kw_id(_kw)}]", "median", partial(wnp.median, **_kw),
+           (Arg((2, 3, 4), "distinct"),), partial(np.median, **_kw)))
+add(Op("median[odd]", "median", wnp.median, (Arg((5,), "distinct"),), np.median))
+for _q_, _m, _kw in [(0.3, "linear", {}), (np.array([0.2, 0.9]), "linear", {"axis": 1}),
+                     (0.6, "hazen", {"axis": 0, "keepdims": True}), (0.4, "lower", {}),
+                     (0.5, "midpoint", {"axis": -1}), (0.7, "nearest", {}),
+                     (0.35, "median_unbiased", {"axis": 1})]:
+    add(Op(f"quantile[{_m},{_kw_id(_kw)},q={np.ravel(_q_).tolist()}]", "quantile",
+           partial(wnp.quantile, q=_q_, method=_m, **_kw), (Arg((3, 4), "distinct"),),
+           partial(np.quantile, q=_q_, method=_m, **_kw)))
+add(
+    Op("quantile[q differentiable]", "quantile", lambda x, q: wnp.quantile(x, q, axis=1),
+       (Arg((2, 5), "distinct"), Arg((2,), "q")), lambda x, q: np.quantile(x, q, axis=1)),
+    Op("percentile", "percentile", lambda x: wnp.percentile(x, [25.0, 60.0], axis=0),
+       (Arg((5, 2), "distinct"),), lambda x: np.percentile(x, [25.0, 60.0], axis=0)),
+)
+for _name in ["nansum", "nanmean", "nanprod", "nanmax", "nanmin", "nanvar", "nanstd",
+              "nanmedian", "nancumsum", "nancumprod"]:
+    for _kw in [{}, {"axis": 1}] if _name in ("nansum", "nanmean", "nanvar") else [{"axis": 1}]:
+        add(Op(f"{_name}[{_kw_id(_kw)}]", _name, partial(getattr(wnp, _name), **_kw),
+               (Arg((3, 4), "with_nan"),), partial(getattr(np, _name), **_kw),
+               value_rtol=1e-12))
+add(
+    Op("nanquantile", "nanquantile", lambda x: wnp.nanquantile(x, [0.3, 0.8], axis=1),
+       (Arg((3, 4), "with_nan"),), lambda x: np.nanquantile(x, [0.3, 0.8], axis=1)),
+    Op("nanpercentile", "nanpercentile", lambda x: wnp.nanpercentile(x, 40.0, keepdims=True),
+       (Arg((3, 4), "with_nan"),), lambda x: np.nanpercentile(x, 40.0, keepdims=True)),
+)
+
+# --- array manipulation ---------------------------------------------------------------------------------
+_TAKE_IDX = np.array([[2, 0, 2, 1], [1, 1, 0, 3], [3, 2, 1, 0]])
+
+
+def _wflat(parts):  # pieces of different shapes (split, sparse meshgrid) as one vector
+    return wnp.concatenate([wnp.ravel(p) for p in parts])
+
+
+def _nflat(parts):
+    return np.concatenate([np.ravel(p) for p in parts])
+
+
+add(
+    Op("atleast_2d", "atleast_2d", wnp.atleast_2d, (Arg((3,)),), np.atleast_2d, cstep=True),
+    Op("atleast_3d", "atleast_3d", wnp.atleast_3d, (Arg((2, 3)),), np.atleast_3d),
+    Op("atleast_3d[many]", "atleast_3d", lambda x, y: _wflat(wnp.atleast_3d(x, y)),
+       (Arg(()), Arg((3,))), lambda x, y: _nflat(np.atleast_3d(x, y))),
+    Op("hstack[1d]", "hstack", lambda x, y: wnp.hstack([x, y]), (Arg((2,)), Arg((3,))),
+       lambda x, y: np.hstack([x, y]), cstep=True),
+    Op("hstack[2d]", "hstack", lambda x, y: wnp.hstack((x, y)), (Arg((2, 1)), Arg((2, 3))),
+       lambda x, y: np.hstack((x, y))),
+    Op("vstack", "vstack", lambda x, y: wnp.vstack([x, y]), (Arg((3,)), Arg((2, 3))),
+       lambda x, y: np.vstack([x, y]), cstep=True),
+    Op("row_stack", "row_stack", lambda x, y: wnp.row_stack([x, y]), (Arg((3,)), Arg((3,))),
+       lambda x, y: np.vstack([x, y])),
+    Op("dstack", "dstack", lambda x, y: wnp.dstack([x, y]), (Arg((2, 3)), Arg((2, 3, 2))),
+       lambda x, y: np.dstack([x, y])),
+    Op("column_stack", "column_stack", lambda x, y: wnp.column_stack([x, y]),
+       (Arg((3,)), Arg((3, 2))), lambda x, y: np.column_stack([x, y])),
+    Op("concat", "concat", lambda x, y: wnp.concat([x, y], axis=1),
+       (Arg((2, 1)), Arg((2, 3))), lambda x, y: np.concat([x, y], axis=1)),
+    Op("permute_dims", "permute_dims", lambda x: wnp.permute_dims(x, (2, 0, 1)),
+       (Arg((2, 3, 4)),), lambda x: np.permute_dims(x, (2, 0, 1))),
+    Op("rollaxis", "rollaxis", lambda x: wnp.rollaxis(x, 2, 0), (Arg((2, 3, 4)),),
+       lambda x: np.rollaxis(x, 2, 0)),
+    Op("broadcast_arrays", "broadcast_arrays", wnp.broadcast_arrays,
+       (Arg((3, 1)), Arg((4,))), np.broadcast_arrays, cstep=True),
+    Op("meshgrid[xy]", "meshgrid", wnp.meshgrid, (Arg((3,)), Arg((2,))), np.meshgrid),
+    Op("meshgrid[ij,sparse]", "meshgrid",
+       lambda x, y, z: _wflat(wnp.meshgrid(x, y, z, indexing="ij", sparse=True)),
+       (Arg((3,)), Arg((2,)), Arg((2,))),
+       lambda x, y, z: _nflat(np.meshgrid(x, y, z, indexing="ij", sparse=True))),
+    Op("split[sections]", "split", lambda x: wnp.split(x, 2, axis=1), (Arg((3, 4)),),
+       lambda x: np.split(x, 2, axis=1), cstep=True),
+    Op("split[indices]", "split", lambda x: _wflat(wnp.split(x, [1, 4])), (Arg((5,)),),
+       lambda x: _nflat(np.split(x, [1, 4]))),
+    Op("array_split", "array_split", lambda x: _wflat(wnp.array_split(x, 3, axis=1)),
+       (Arg((2, 4)),), lambda x: _nflat(np.array_split(x, 3, axis=1))),
+    Op("hsplit", "hsplit", lambda x: wnp.hsplit(x, 2), (Arg((2, 4)),),
+       lambda x: np.hsplit(x, 2)),
+    Op("vsplit", "vsplit", lambda x: _wflat(wnp.vsplit(x, [1])), (Arg((3, 2)),),
+       lambda x: _nflat(np.vsplit(x, [1]))),
+    Op("dsplit", "dsplit", lambda x: wnp.dsplit(x, 2), (Arg((1, 2, 4)),),
+       lambda x: np.dsplit(x, 2)),
+    Op("unstack", "unstack", lambda x: wnp.unstack(x, axis=1), (Arg((2, 3)),),
+       lambda x: np.unstack(x, axis=1)),
+    Op("tile", "tile", lambda x: wnp.tile(x, (2, 1, 3)), (Arg((2, 2)),),
+       lambda x: np.tile(x, (2, 1, 3)), cstep=True),
+    Op("repeat[int]", "repeat", lambda x: wnp.repeat(x, 2, axis=1), (Arg((2, 3)),),
+       lambda x: np.repeat(x, 2, axis=1), cstep=True),
+    Op("repeat[counts]", "repeat", lambda x: wnp.repeat(x, [2, 0, 1]), (Arg((3,)),),
+       lambda x: np.repeat(x, [2, 0, 1])),
+    Op("resize", "resize", lambda x: wnp.resize(x, (3, 3)), (Arg((2, 2)),),
+       lambda x: np.resize(x, (3, 3))),
+    Op("flip", "flip", wnp.flip, (Arg((2, 3)),), np.flip, cstep=True),
+    Op("flip[axis]", "flip", lambda x: wnp.flip(x, (0, 2)), (Arg((2, 3, 2)),),
+       lambda x: np.flip(x, (0, 2))),
+    Op("fliplr", "fliplr", wnp.fliplr, (Arg((2, 3)),), np.fliplr),
+    Op("flipud", "flipud", wnp.flipud, (Arg((2, 3)),), np.flipud),
+    Op("roll", "roll", lambda x: wnp.roll(x, 2), (Arg((2, 3)),), lambda x: np.roll(x, 2),
+       cstep=True),
+    Op("roll[axes]", "roll", lambda x: wnp.roll(x, (1, -1), axis=(0, 1)), (Arg((3, 4)),),
+       lambda x: np.roll(x, (1, -1), axis=(0, 1))),
+    Op("rot90", "rot90", wnp.rot90, (Arg((2, 3)),), np.rot90, cstep=True),
+    Op("rot90[k=3,axes]", "rot90", lambda x: wnp.rot90(x, 3, (2, 0)), (Arg((2, 3, 2)),),
+       lambda x: np.rot90(x, 3, (2, 0))),
+    Op("triu", "triu", lambda x: wnp.triu(x, -1), (Arg((2, 3, 4)),),
+       lambda x: np.triu(x, -1), cstep=True),
+    Op("tril", "tril", wnp.tril, (Arg((3, 4)),), np.tril),
+    Op("diag[from 1d]", "diag", lambda x: wnp.diag(x, 1), (Arg((3,)),),
+       lambda x: np.diag(x, 1), cstep=True),
+    Op("diag[from 2d]", "diag", lambda x: wnp.diag(x, -1), (Arg((3, 4)),),
+       lambda x: np.diag(x, -1)),
+    Op("diagflat", "diagflat", wnp.diagflat, (Arg((2, 2)),), np.diagflat),
+    Op("diagonal", "diagonal", lambda x: wnp.diagonal(x, 1, 2, 0), (Arg((3, 2, 4)),),
+       lambda x: np.diagonal(x, 1, 2, 0), cstep=True),
+    Op("sort", "sort", wnp.sort, (Arg((3, 4), "distinct"),), np.sort, cstep=True),
+    Op("sort[axis=None]", "sort", lambda x: wnp.sort(x, axis=None),
+       (Arg((2, 3), "distinct"),), lambda x: np.sort(x, axis=None)),
+    Op("partition", "partition", lambda x: wnp.partition(x, 2, axis=0),
+       (Arg((5, 2), "distinct"),), lambda x: np.partition(x, 2, axis=0)),
+    Op("sort_complex", "sort_complex", wnp.sort_complex, (Arg((4,), "distinct"),),
+       np.sort_complex),
+    Op("take_along_axis", "take_along_axis", lambda x: wnp.take_along_axis(x, _TAKE_IDX, 1),
+       (Arg((3, 4)),), lambda x: np.take_along_axis(x, _TAKE_IDX, 1), cstep=True),
+    Op("put_along_axis[inplace=False]", "put_along_axis",
+       lambda x, v: wnp.put_along_axis(x, _TAKE_IDX[:, :1], v, 1, inplace=False),
+       (Arg((3, 4)), Arg((3, 1))), lambda x, v: _np_put_along_axis(x, _TAKE_IDX[:, :1], v, 1)),
+    Op("kron", "kron", wnp.kron, (Arg((2, 3)), Arg((2, 1))), np.kron, cstep=True),
+    Op("kron[1d,2d]", "kron", wnp.kron, (Arg((2,)), Arg((2, 2))), np.kron),
+    Op("cross", "cross", wnp.cross, (Arg((2, 3)), Arg((3,))), np.cross, cstep=True),
+    Op("cross[axes]", "cross", lambda a, b: wnp.cross(a, b, axisa=0, axisc=0),
+       (Arg((3, 2)), Arg((2, 3))), lambda a, b: np.cross(a, b, axisa=0, axisc=0)),
+    # vecdot/vecmat conjugate their first argument: not complex-analytic, no complex step
+    Op("vecdot", "vecdot", wnp.vecdot, (Arg((2, 3)), Arg((3,))), np.vecdot),
+    Op("vecdot[complex]", "vecdot", wnp.vecdot, (Arg((3,), "complex"), Arg((3,), "complex")),
+       np.vecdot, f32=False),
+    Op("matvec", "matvec", wnp.matvec, (Arg((2, 3)), Arg((3,))), np.matvec, cstep=True),
+    Op("vecmat", "vecmat", wnp.vecmat, (Arg((2,)), Arg((2, 3))), np.vecmat),
+    Op("append", "append", wnp.append, (Arg((2, 2)), Arg((3,))), np.append, cstep=True),
+    Op("append[axis]", "append", lambda x, y: wnp.append(x, y, axis=1),
+       (Arg((2, 2)), Arg((2, 1))), lambda x, y: np.append(x, y, axis=1)),
+    Op("delete", "delete", lambda x: wnp.delete(x, [0, 2], axis=1), (Arg((2, 4)),),
+       lambda x: np.delete(x, [0, 2], axis=1)),
+    Op("insert", "insert", lambda x, v: wnp.insert(x, [1, 3], v, axis=1),
+       (Arg((2, 4)), Arg((2, 2))), lambda x, v: np.insert(x, [1, 3], v, axis=1), cstep=True),
+    Op("select", "select", lambda x, y: wnp.select([x > 0, y > 0], [x, y], -1.0),
+       (Arg((3, 4), "nonzero"), Arg((4,), "nonzero")),
+       lambda x, y: np.select([x > 0, y > 0], [x, y], -1.0)),
+)
+for _mode, _kw in [("constant", {}), ("edge", {}), ("reflect", {}), ("symmetric", {}),
+                   ("wrap", {}), ("mean", {}), ("maximum", {"stat_length": 2}),
+                   ("linear_ramp", {"end_values": (1.0, -2.0)}),
+                   ("reflect", {"reflect_type": "odd"})]:
+    add(Op(f"pad[{_mode},{_kw_id(_kw)}]", "pad",
+           partial(wnp.pad, pad_width=((1, 4), (2, 0)), mode=_mode, **_kw),
+           (Arg((3, 2), "distinct"),), partial(np.pad, pad_width=((1, 4), (2, 0)), mode=_mode,
+                                               **_kw),
+           cstep=_mode in ("constant", "edge", "reflect", "wrap")))
+add(Op("pad[constant tensor]", "pad", lambda x, c: wnp.pad(x, 1, constant_values=c),
+       (Arg((2, 2)), Arg(())), lambda x, c: np.pad(x, 1, constant_values=c)))
+
+
+def _np_put_along_axis(x, idx, v, axis):
+    y = np.array(x, copy=True)
+    np.put_along_axis(y, idx, v, axis)
+    return y
+
+
 _ids = [op.id for op in OPS]
 assert len(_ids) == len(set(_ids)), "duplicate op ids: " + str(
     sorted({i for i in _ids if _ids.count(i) > 1}))
@@ -534,3 +854,12 @@ NONDIFF += [NonDiff(n, partial(getattr(wnp, n), axis=1), (Arg((3, 4)),),
                     partial(getattr(np, n), axis=1)) for n in ["argmax", "argmin"]]
 NONDIFF += [NonDiff(n, partial(_on_bools, getattr(wnp, n), axis=0), (Arg((3, 4)),),
                     partial(_on_bools, getattr(np, n), axis=0)) for n in ["all", "any"]]
+NONDIFF += [  # issue 3 additions
+    NonDiff("argsort", lambda x: wnp.argsort(x, axis=0), (Arg((4, 3), "distinct"),),
+            lambda x: np.argsort(x, axis=0)),
+    NonDiff("argpartition", lambda x: wnp.argpartition(x, 1), (Arg((2, 5), "distinct"),),
+            lambda x: np.argpartition(x, 1)),
+    NonDiff("nanargmax", lambda x: wnp.nanargmax(x, axis=1), (Arg((3, 4), "with_nan"),),
+            lambda x: np.nanargmax(x, axis=1)),
+    NonDiff("nanargmin", wnp.nanargmin, (Arg((3, 4), "with_nan"),), np.nanargmin),
+]

@@ -158,6 +158,13 @@ def test_checkpoint_sequential_memory_and_gradient():
     # about one extra forward pass of compute: 2 forward ops per layer (matmul, tanh)
     assert ck.ops - plain.ops <= 2 * L
     assert ck.peak_bytes < plain.peak_bytes / 4
+    # the recomputation is built only in the backward pass: after the forward pass only the
+    # segment boundaries (and the last, unchecked segment) are held
+    with wg.memory.track(include=activations) as fw:
+        out = chain_ck(wg.tensor(X0, requires_grad=True))
+        held = fw.current_count
+        out.backward()
+    assert held <= 2 * math.sqrt(L) and fw.peak_count <= 2 * math.sqrt(L)
 
 
 def test_memory_account_counts_and_frees():
@@ -233,7 +240,7 @@ def test_checkpoint_loop_higher_order_pytree_state_and_weights():
     np.testing.assert_allclose(t, r, rtol=1e-13)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def optimal_recomputations(n, c):
     """The fewest recomputed steps to reverse n steps holding at most c states (the start
     included), by brute-force dynamic programming over the first stored position m."""

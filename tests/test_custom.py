@@ -471,13 +471,15 @@ def test_mark_non_differentiable_and_materialize_grads():
 
     x = wg.tensor([3.0, -1.0, 2.0], requires_grad=True)
     s, i, flags, scale = SortWithIndex.apply(x)
+    assert not flags.requires_grad                  # a bool output: never differentiable
     assert s.requires_grad and not i.requires_grad and not scale.requires_grad
     np.testing.assert_array_equal(i.numpy(), [1, 2, 0])
     (s * wg.tensor([1.0, 2.0, 3.0]) + scale).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 1.0, 2.0])
 
+    received = []
+
     class Materialize(Function):
-        received = []
 
         @staticmethod
         def forward(ctx, x):
@@ -486,12 +488,12 @@ def test_mark_non_differentiable_and_materialize_grads():
 
         @staticmethod
         def backward(ctx, ga, gb):
-            Materialize.received.append((ga is None, gb is None))
+            received.append((ga is None, gb is None))
             return ga * 2.0
 
     x = wg.tensor([1.0], requires_grad=True)
     Materialize.apply(x)[0].sum().backward()
-    assert Materialize.received == [(False, True)]
+    assert received == [(False, True)]
     np.testing.assert_allclose(x.grad.numpy(), [2.0])
 
 
@@ -508,3 +510,32 @@ def test_function_backward_returning_wrong_count():
     x = wg.tensor([1.0], requires_grad=True)
     with pytest.raises(CustomRuleError, match="3 gradients.*2 arguments"):
         Bad.apply(x, x).sum().backward()
+
+
+def test_function_with_explicit_jvp():
+    class Cube(Function):
+        jvp_calls = 0
+
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.save_for_backward(x)
+            ctx.k = k
+            return x ** 3 * k
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x ** 2 * ctx.k, None
+
+        @staticmethod
+        def jvp(ctx, tx, tk):
+            Cube.jvp_calls += 1
+            assert tk is None                        # k is not a tensor
+            (x,) = ctx.saved_tensors
+            return tx * 3 * x ** 2 * ctx.k
+
+    _, t = wg.jvp(lambda v: Cube.apply(v, 2.0), (X,), (np.ones(3),))
+    np.testing.assert_allclose(t, 6 * X ** 2)
+    assert Cube.jvp_calls == 1
+    np.testing.assert_allclose(wg.jacfwd(lambda v: Cube.apply(v, 2.0))(X), np.diag(6 * X ** 2))
+    np.testing.assert_allclose(wg.grad(lambda v: Cube.apply(v, 2.0).sum())(X), 6 * X ** 2)

@@ -499,10 +499,21 @@ def test_loop_fallback_multiple_results_and_nesting():
     np.testing.assert_allclose(b, np.swapaxes(x, 1, 2) ** 2)
 
 
-def test_every_core_primitive_has_a_batching_rule():
-    import wengert.scipy.special  # noqa: F401  (registers its primitives)
+def test_every_library_primitive_has_a_batching_rule():
+    import importlib
+
     from wengert._core.primitive import PRIMITIVES
-    missing = [n for n, p in PRIMITIVES.items() if p.batch is None and not n.startswith("test_")]
+    for mod in ("wengert.scipy.special", "wengert.scipy.linalg", "wengert.scipy.stats"):
+        try:
+            importlib.import_module(mod)          # registers its primitives
+        except ImportError:                       # SciPy missing: those modules are optional
+            pass
+
+    def from_library(p):
+        module = getattr(p.impl, "__module__", None) or "numpy"   # ufuncs have none
+        return module.split(".")[0] in ("wengert", "numpy", "scipy")
+
+    missing = [n for n, p in PRIMITIVES.items() if p.batch is None and from_library(p)]
     assert missing == []
 
 
@@ -598,7 +609,7 @@ def test_vmap_of_jvp_and_jvp_of_vmap():
 def test_vmap_of_vjp():
     x = rand(3)
     f = lambda v: wnp.exp(v) * v[0]
-    out, pull = wg.vjp(f, x)
+    _, pull = wg.vjp(f, x)
     J = wg.vmap(lambda c: pull(c)[0])(np.eye(3))
     ref = np.diag(np.exp(x)) * x[0]
     ref[:, 0] += np.exp(x)
@@ -673,3 +684,42 @@ def test_error_python_control_flow_on_batched_value(bad):
 def test_keyword_arguments_are_mapped():
     x, y = rand(B, 3), rand(B, 3)
     np.testing.assert_allclose(wg.vmap(lambda a, b: a * b)(x, b=y), x * y)
+
+
+# --- the rest of the NumPy surface: composites and primitives with their own rules ---------------
+MORE_OPS = {
+    "cumsum": lambda a: wnp.cumsum(a, axis=1),
+    "cumsum_flat": lambda a: wnp.cumsum(a),
+    "cumprod": lambda a: wnp.cumprod(a, axis=-1),
+    "sort": lambda a: wnp.sort(a, axis=0),
+    "argsort": lambda a: wnp.argsort(a, axis=1),
+    "median": lambda a: wnp.median(a, axis=1),
+    "quantile": lambda a: wnp.quantile(a, 0.3, axis=0),
+    "partition": lambda a: wnp.partition(a, 1, axis=1),
+    "flip": lambda a: wnp.flip(a, axis=1),
+    "roll": lambda a: wnp.roll(a, 2, axis=1),
+    "diff": lambda a: wnp.diff(a, axis=0),
+    "tril": lambda a: wnp.tril(a),
+    "diagonal": lambda a: wnp.diagonal(a),
+    "trace": lambda a: wnp.trace(a),
+    "pad": lambda a: wnp.pad(a, ((1, 0), (0, 2))),
+    "repeat": lambda a: wnp.repeat(a, 2, axis=1),
+    "tile": lambda a: wnp.tile(a, (1, 2)),
+    "take_along_axis": lambda a: wnp.take_along_axis(a, np.array([[0], [2], [1]]), axis=1),
+    "kron": lambda a: wnp.kron(a, np.eye(2)),
+    "logaddexp": lambda a: wnp.logaddexp(a, a.T),
+    "hypot_sinh": lambda a: wnp.hypot(wnp.sinh(a), 1.0),
+}
+
+
+@pytest.mark.parametrize("name", [n for n in MORE_OPS])
+def test_more_operations(name):
+    check(MORE_OPS[name], (rand(3, 3, B),), 2, rtol=1e-12, atol=1e-12)
+
+
+def test_solve_triangular_aligns_leading_axes():
+    sla = pytest.importorskip("wengert.scipy.linalg", reason="needs SciPy")
+    a = np.triu(rand(B, 3, 3)) + 3 * np.eye(3)
+    check(lambda m, v: sla.solve_triangular(m, v), (a, rand(B, 5, 3, 2)), 0, rtol=1e-10)
+    check(lambda m, v: sla.solve_triangular(m, v, lower=False), (a[0], rand(B, 3)),
+          (None, 0), rtol=1e-10)

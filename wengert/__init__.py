@@ -42,6 +42,7 @@ from ._transforms.taylor import jet as jet
 from ._transforms.jit import jit as jit
 from ._wengert_list import graph_to_dot as graph_to_dot, make_trace as make_trace
 from ._transforms.derived import (
+    elementwise_grad as elementwise_grad,
     hessian as hessian,
     hvp as hvp,
     jacfwd as jacfwd,

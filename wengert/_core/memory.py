@@ -61,10 +61,8 @@ class MemoryTracker:
                 self.current_count += 1
             else:
                 r[0] += 1
-        if self.current_bytes > self.peak_bytes:
-            self.peak_bytes = self.current_bytes
-        if self.current_count > self.peak_count:
-            self.peak_count = self.current_count
+        self.peak_bytes = max(self.peak_bytes, self.current_bytes)
+        self.peak_count = max(self.peak_count, self.current_count)
 
     def _sub(self, ids):
         for k in ids:
@@ -134,7 +132,7 @@ def _saved_arrays(node):
 
 def on_record(node):
     arrays = _saved_arrays(node)
-    for t in list(_trackers):
+    for t in _trackers:
         t.nodes_recorded += 1
         mine = t._wanted(arrays)
         if not mine:
@@ -154,7 +152,7 @@ def on_release(node):
 class _Hold:
     """A state kept by a checkpointing schedule (see ``hold``)."""
 
-    __slots__ = ("entries", "_released")
+    __slots__ = ("_released", "entries")
 
     def __init__(self, entries):
         self.entries = entries
@@ -175,12 +173,11 @@ def hold(values) -> _Hold:
     entries = []
     if _trackers:
         arrays = _arrays_of(values)
-        for t in list(_trackers):
+        for t in _trackers:
             mine = t._wanted(arrays)
             ids = [id(a) for a in mine]
             t._add(mine)
             t.checkpoints += 1
-            if t.checkpoints > t.peak_checkpoints:
-                t.peak_checkpoints = t.checkpoints
+            t.peak_checkpoints = max(t.peak_checkpoints, t.checkpoints)
             entries.append((t, ids))
     return _Hold(entries)

@@ -198,6 +198,7 @@ def checkpoint(fun, *, static_argnums=()):
                      fwd=fwd, bwd=bwd, owner=wrapped)
         info.out_td, info.n_out = out_td, len(o_leaves)
         info.res_td = tree_flatten(tuple(range(n)))[1]
+        info.res_inputs = n
         info.cache = _cache_of(o_leaves, leaves)
         outs = bind(custom_vjp_p, *leaves, *free, info=info)
         info.cache = None
@@ -350,7 +351,7 @@ def checkpoint_loop(step, state, n_steps, n_checkpoints):
         holds = {}
         g_leaves = tree_flatten(g)[0]
         g_free = [None] * k_free
-        with _Shadow(free) as sh:
+        with _Shadow(free) as sh, _Holds(holds):
             for action in revolve_schedule(n_steps, int(n_checkpoints)):
                 kind = action[0]
                 if kind == "store":
@@ -376,10 +377,28 @@ def checkpoint_loop(step, state, n_steps, n_checkpoints):
     info = _Info("checkpoint_loop", flat_td, fun=run, fwd=fwd, bwd=bwd, owner=checkpoint_loop)
     info.out_td, info.n_out = out_td, len(o_leaves)
     info.res_td = tree_flatten(tuple(range(n)))[1]
+    info.res_inputs = n
     info.cache = _cache_of(o_leaves, leaves)
     outs = bind(custom_vjp_p, *leaves, *free, info=info)
     info.cache = None
     return info.out_td.unflatten(list(outs[:info.n_out]))
+
+
+class _Holds:
+    """Releases whatever snapshots are still counted when the backward pass ends (normally
+    none; all of them if it raised)."""
+
+    def __init__(self, holds):
+        self.holds = holds
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for h in self.holds.values():
+            h.release()
+        self.holds.clear()
+        return False
 
 
 def _zeros(x):

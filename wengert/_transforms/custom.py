@@ -10,6 +10,11 @@ functions, so it behaves like any built-in op under every transform:
 * ``custom_jvp``: the JVP is the user's rule; the VJP is derived the same way, by transposing
   the rule's linear map ``t -> jvp_rule(x, t)[1]``.
 * Under ``vmap`` the user's functions are vmapped and the primitive is bound again below.
+* Under ``jet`` the Taylor coefficients come from the (user's or derived) JVP rule, order by
+  order, or from the natural function when there is one (checkpoint).
+
+Residuals that are not arrays (Python numbers, strings, shapes) are handed back to ``bwd``
+unchanged; arguments that are not arrays must be listed in ``nondiff_argnums``, as in JAX.
 """
 from __future__ import annotations
 
@@ -43,8 +48,23 @@ def _zeros_like(x):
 class _Info:
     """The user's functions and the tree structures discovered when they run."""
 
-    __slots__ = ("name", "fun", "fwd", "bwd", "jvp_rule", "in_td", "out_td", "n_out", "res_td",
-                 "res_static", "owner", "materialize", "cache", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "bwd",
+        "cache",
+        "fun",
+        "fwd",
+        "in_td",
+        "jvp_rule",
+        "materialize",
+        "n_out",
+        "name",
+        "out_td",
+        "owner",
+        "res_inputs",
+        "res_static",
+        "res_td",
+    )
 
     def __init__(self, name, in_td, fun=None, fwd=None, bwd=None, jvp_rule=None, owner=None):
         self.owner = owner
@@ -60,6 +80,7 @@ class _Info:
         self.res_static = {}     # residual leaves that are not arrays: kept as they are
         self.materialize = True  # give bwd zeros (not None) for outputs without a cotangent
         self.cache = None        # the impl's result when the caller already computed it
+        self.res_inputs = None   # n: the residuals are the first n inputs (checkpoint)
 
 
 # --- custom_vjp ------------------------------------------------------------------------------------
@@ -175,12 +196,15 @@ def _cvjp_vjp(needs, g, out, *args, info):
     if any(c is not None for c in g[n:]):
         # a residual was used by a differentiated backward pass (higher order): its
         # dependence on the inputs is the natural derivative of fwd
-        def residuals(*leaves):
-            return tuple(_cvjp_run(info, list(leaves))[1])
-        _, pull = vjp(residuals, *args)
-        extra = pull(tuple(c if c is not None else _zeros_like(o)
-                           for c, o in zip(g[n:], out[n:])))
-        cts = [e if c is None else c + e for c, e in zip(cts, extra)]
+        if info.res_inputs is not None:  # residuals are inputs: the cotangent goes through
+            extra = list(g[n:]) + [None] * (len(args) - info.res_inputs)
+        else:
+            def residuals(*leaves):
+                return tuple(_cvjp_run(info, list(leaves))[1])
+            _, pull = vjp(residuals, *args)
+            extra = pull(tuple(c if c is not None else _zeros_like(o)
+                               for c, o in zip(g[n:], out[n:])))
+        cts = [e if c is None else c if e is None else c + e for c, e in zip(cts, extra)]
     return tuple(cts)
 
 
@@ -190,7 +214,9 @@ def _cvjp_jvp(tangents, out, *args, info):
     n = info.n_out
     tans = [t if t is not None else _zeros_like(a) for t, a in zip(tangents, args)]
     res_t = []
-    if len(out) > n:
+    if info.res_inputs is not None:
+        res_t = [tangents[i] for i in range(info.res_inputs)]
+    elif len(out) > n:
         def residuals(*leaves):
             return tuple(_cvjp_run(info, list(leaves))[1])
         res_t = list(jvp(residuals, tuple(args), tuple(tans))[1])
@@ -199,6 +225,9 @@ def _cvjp_jvp(tangents, out, *args, info):
             return tuple(tree_flatten(info.fun(*info.in_td.unflatten(list(leaves))))[0])
         return tuple(jvp(outputs, tuple(args), tuple(tans))[1]) + tuple(res_t)
     res = _residuals(info, list(out[n:]))
+    if info.jvp_rule is not None:  # a forward rule given with the backward one (Function.jvp)
+        t_out = info.jvp_rule(res, list(tangents))
+        return tuple(t_out) + tuple(res_t)
     live = [i for i, t in enumerate(tangents) if t is not None]
 
     def pullback_of_g(*gs):
@@ -251,6 +280,74 @@ custom_vjp_p.symbolic_zeros = True
 # keep only the residuals: the outputs themselves are not needed by the VJP rule
 custom_vjp_p.save_out = lambda params, n: range(params["info"].n_out, n)
 custom_vjp_p.batch = lambda vals, dims, info: _cvjp_batch(vals, dims, info)
+
+
+# --- Taylor mode (jet) ------------------------------------------------------------------------------
+def _jet_multi(fn, primals, series, order):
+    """Evaluate ``fn`` (returning a tuple) on normalised series of ``order`` terms: returns
+    ``(outputs, coeffs)`` with ``coeffs[k]`` the tuple of order-(k+1) coefficients."""
+    from .taylor import JetTrace, JetTracer
+    if order == 0:
+        return tuple(fn(*primals)), []
+    with JetTrace(order) as trace:
+        ins = [trace.new(as_tensor(p), list(s)) if s is not None else p
+               for p, s in zip(primals, series)]
+        outs = tuple(fn(*ins))
+        prims, terms = [], []
+        for o in outs:
+            if isinstance(o, JetTracer) and o._trace is trace:
+                prims.append(o.primal)
+                terms.append(o.terms)
+            else:
+                prims.append(o)
+                terms.append([None] * order)
+    return tuple(prims), [tuple(t[k] for t in terms) for k in range(order)]
+
+
+def _custom_taylor(prim):
+    """Taylor rule of the custom-rule primitives (several outputs).  With a natural forward
+    function (checkpoint) the series go through it; otherwise they come from the primitive's
+    JVP rule (the user's, or the one derived from bwd): y' = G(x, x'), so k y_k is the
+    coefficient k - 1 of a jet of G one order lower (a recursion ending at order 0)."""
+
+    def rule(primals, series, out, K, params):
+        info = params["info"]
+        n = len(primals)
+        if prim is custom_vjp_p and info.fun is not None:
+            def natural(*ls):
+                outs = tree_flatten(info.fun(*info.in_td.unflatten(list(ls))))[0]
+                return tuple(outs) + tuple(_residual_values(info, list(ls)))
+            return _jet_multi(natural, primals, series, K)[1]
+        live = [i for i, sr in enumerate(series) if sr is not None]
+
+        def G(*flat):
+            ps = list(flat[:n])
+            tans = [None] * n
+            for j, i in enumerate(live):
+                tans[i] = flat[n + j]
+            o = bind(prim, *ps, **params)
+            return prim.jvp(tans, o, *ps, **params)
+
+        d_primals = [series[i][0] if series[i][0] is not None else _zeros_like(primals[i])
+                     for i in live]
+        d_series = [[None if series[i][m] is None else series[i][m] * float(m + 1)
+                     for m in range(1, K)] for i in live]
+        p_series = [sr[:K - 1] if sr is not None else None for sr in series]
+        g0, gterms = _jet_multi(G, list(primals) + d_primals, p_series + d_series, K - 1)
+        coeffs = [g0] + gterms
+        return [tuple(None if c is None else c * (1.0 / k) for c in coeffs[k - 1])
+                for k in range(1, K + 1)]
+
+    return rule
+
+
+def _residual_values(info, leaves):
+    if info.res_inputs is not None:  # the residuals are the first inputs (checkpoint)
+        return leaves[:info.res_inputs]
+    return _cvjp_run(info, leaves)[1]
+
+
+custom_vjp_p.taylor = _custom_taylor(custom_vjp_p)
 
 
 class custom_vjp:
@@ -386,6 +483,7 @@ def _cjvp_batch(vals, dims, info):
 custom_jvp_p = Primitive("custom_jvp_call", _cjvp_impl, vjp=_cjvp_vjp, jvp=_cjvp_jvp,
                          multiple_results=True)
 custom_jvp_p.batch = lambda vals, dims, info: _cjvp_batch(vals, dims, info)
+custom_jvp_p.taylor = _custom_taylor(custom_jvp_p)
 
 
 class custom_jvp:

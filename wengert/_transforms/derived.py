@@ -109,7 +109,7 @@ def _jacrev_from_pullback(out, pullback, diff, single):
     for k, o in enumerate(out_leaves):
         zeros = [np.zeros(_np_shape(oo), _np_dtype(oo)) for oo in out_leaves]
 
-        def pull(c, k=k):
+        def pull(c, k=k, zeros=zeros):
             cts = list(zeros)
             cts[k] = c
             g = pullback(out_td.unflatten(cts))
@@ -181,3 +181,33 @@ def hvp(fun, x, v, *args):
     g = grad(lambda y: fun(y, *args))
     return jvp(g, (x,), (v,))[1]
 
+
+
+def elementwise_grad(fun, argnums=0, has_aux=False):
+    """The derivative of an elementwise function at every point at once: the VJP of ``fun``
+    with a cotangent of ones, i.e. the gradient of ``sum(fun(*args))``.
+
+    For ``fun`` that acts elementwise (its Jacobian is diagonal) this is the diagonal:
+    ``elementwise_grad(wnp.tanh)(x) == 1 - tanh(x)**2`` for every entry of ``x``.  For any
+    other ``fun`` it is the column sums of the Jacobian (autograd's ``elementwise_grad``);
+    use ``jacobian`` for the full matrix.  The output may be any pytree of float arrays.
+    """
+
+    def ew_grad(*args, **kwargs):
+        single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        res = vjp(partial, *diff, has_aux=has_aux)
+        out, pullback = res[0], res[1]
+        leaves, td = tree_flatten(out)
+        for o in leaves:
+            if not np.issubdtype(_np_dtype(o), np.inexact):
+                from .._errors import DTypeError
+                raise DTypeError(
+                    f"elementwise_grad: the function returned a value of dtype {_np_dtype(o)}, "
+                    "which has no derivative; return floating-point values.")
+        g = pullback(td.unflatten([np.ones(_np_shape(o), _np_dtype(o)) for o in leaves]))
+        g = g[0] if single else g
+        return (g, res[2]) if has_aux else g
+
+    ew_grad.__name__ = f"elementwise_grad({getattr(fun, '__name__', 'f')})"
+    ew_grad.__wrapped__ = fun
+    return ew_grad

@@ -18,7 +18,7 @@ from .._core.primitive import Primitive, bind
 from .._core.state import enable_grad, lib, new_level, state
 from .._core.tensor import Tensor
 from .._errors import DTypeError, NonScalarOutputError, ShapeError
-from .._tree import check_same_structure, tree_flatten
+from .._tree import check_same_structure, tree_flatten, tree_leaves
 from ._util import as_tensor, check_inexact, normalize_argnums, reaches_outside, to_output
 
 alias_p = Primitive(
@@ -162,11 +162,13 @@ def vjp(fun, *primals, has_aux=False):
     return result + (rec.output(aux),) if has_aux else result
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """Return a function computing ``(fun(*args), d fun / d args[argnums])``.
 
     ``fun`` must return a real scalar (or ``(scalar, aux)`` with ``has_aux``); the
     gradient has the structure, shapes and dtypes of the differentiated arguments.
+    With ``holomorphic=True`` (JAX's flag) ``fun`` maps complex inputs to a complex scalar
+    and the result is the complex derivative f'(z) (the VJP of a cotangent 1).
     """
 
     def value_and_grad_f(*args, **kwargs):
@@ -193,13 +195,25 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 + (" With has_aux=True, return (scalar, aux)." if not has_aux and
                    len(o_leaves) == 2 else ""))
         o = rec.out_leaves[0]
-        if not np.issubdtype(o.dtype, np.floating):
+        if holomorphic:
+            for x in tree_leaves(diff):
+                if not np.issubdtype(as_tensor(x).dtype, np.complexfloating):
+                    raise DTypeError(
+                        "grad(..., holomorphic=True) needs complex inputs, but an argument "
+                        f"has dtype {as_tensor(x).dtype}. Pass complex values (e.g. x + 0j), "
+                        "or drop holomorphic=True for a real-valued function.")
+            if not np.issubdtype(o.dtype, np.complexfloating):
+                raise DTypeError(
+                    "grad(..., holomorphic=True) needs a complex scalar output, but the "
+                    f"function returned dtype {o.dtype}. Use holomorphic=False for a "
+                    "real-valued function.")
+        elif not np.issubdtype(o.dtype, np.floating):
             kind = "complex" if np.issubdtype(o.dtype, np.complexfloating) else "non-float"
             raise DTypeError(
                 f"grad requires a real floating-point scalar output, but the function "
                 f"returned a {kind} value of dtype {o.dtype}. Return a float (e.g. "
                 "x.astype(float) or .real); for complex outputs use vjp with an explicit "
-                "cotangent.")
+                "cotangent, or grad(..., holomorphic=True) for a holomorphic function.")
         ct = lib.ones(o.shape, o.dtype)
         g = rec.pullback([ct], retain=False)
         g = g[0] if single else g
@@ -213,15 +227,18 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_f
 
 
-def grad(fun, argnums=0, has_aux=False):
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """Return a function computing the gradient of scalar ``fun`` w.r.t. ``args[argnums]``.
+
+    ``holomorphic=True``: ``fun`` is a complex-differentiable function of complex inputs with
+    a complex scalar output; the result is f'(z) (as JAX's ``grad(..., holomorphic=True)``).
 
     Example::
 
         >>> wg.grad(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
         array([ 3., 12.])
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     def grad_f(*args, **kwargs):
         (_v, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])

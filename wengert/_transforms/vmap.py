@@ -57,7 +57,7 @@ class BatchTracer(Tracer):
             "the vmapped function.")
 
     def __array__(self, dtype=None, copy=None):
-        self._value  # raises: a batch has no single NumPy value
+        return self._value  # raises: a batch has no single NumPy value
 
     @property
     def shape(self):

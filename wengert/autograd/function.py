@@ -6,10 +6,11 @@ Subclass it with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_output
 ``backward`` read ``ctx.saved_tensors`` and ``ctx.needs_input_grad``.
 
 It is built on the same primitive as ``wg.custom_vjp``, so it also works under the functional
-transforms: ``grad``, ``vmap`` (the rules are vmapped), ``jvp``/``jacfwd`` (a forward rule is
-derived from ``backward``, or taken from an optional static ``jvp(ctx, *tangents)``), and
-higher order when ``backward`` is written with differentiable wengert operations (decorate it
-with ``@once_differentiable`` to state that it is not).
+transforms: ``grad``, ``vmap`` (the rules are vmapped), ``jvp``/``jacfwd`` (the forward rule
+is an optional static ``jvp(ctx, *tangents)`` as in PyTorch, else derived from ``backward``,
+which is linear in the gradients), and higher order when ``backward`` is written with
+differentiable wengert operations (decorate it with ``@once_differentiable`` to state that it
+is not: differentiating it again then raises instead of silently giving zero).
 """
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from .._core.primitive import Primitive, bind
 from .._core.state import no_grad, state
 from .._core.tensor import Tensor
 from .._errors import GradientError
-from .._tree import tree_flatten
 from .._transforms._util import as_tensor
 from .._transforms.custom import CustomRuleError, _Info, custom_vjp_p
+from .._tree import tree_flatten
 from ..numpy._composite import stop_gradient
 
 
@@ -135,6 +136,10 @@ class Function:
     def backward(ctx, *grad_outputs):  # pragma: no cover - abstract
         raise NotImplementedError("subclasses of Function must implement backward")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):  # optional: forward mode, else derived from backward
+        raise NotImplementedError
+
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = FunctionCtx()
@@ -179,12 +184,29 @@ class Function:
         leaves = [as_tensor(args[i]) for i in arr_pos]
         in_td = tree_flatten(tuple(leaves))[1]
         info = _Info(cls.__name__, in_td, fwd=fwd, bwd=bwd, owner=cls)
+        if cls.jvp is not Function.jvp:
+            def jvp_rule(res, tangents):
+                # PyTorch's forward-mode formula: one tangent per forward input (None for
+                # non-tensors), one tangent per output back
+                ctx._saved_values = tuple(None if isnone else r for r, isnone in
+                                          zip(res, info_state["none_saved"]))
+                full = [None] * len(args)
+                for i, tn, leaf in zip(arr_pos, tangents, leaves):
+                    full[i] = tn if tn is not None else _zeros(leaf)
+                result = cls.jvp(ctx, *full)
+                return tree_flatten(result)[0]
+            info.jvp_rule = jvp_rule
         outs = bind(custom_vjp_p, *leaves, info=info)
         info.materialize = ctx.materialize_grads  # forward may have changed it
         outs = list(outs[:info.n_out])
         for k in info_state["marked"]:
             outs[k] = stop_gradient(outs[k]).detach()
         return info.out_td.unflatten(outs)
+
+
+def _zeros(x):
+    from .._core.state import lib
+    return lib.zeros(tuple(x.shape), x.dtype)
 
 
 def _needs_grad(a):

@@ -196,7 +196,7 @@ la.matmul_p.batch = _matmul_rule
 # axes and are declared "leading" there.  Operands with a core rank need their leading axes
 # aligned first, as for matmul: a per-example (n, n) matrix and a per-example (m, n, k) stack
 # must broadcast as (B, 1, n, n) against (B, m, n, k).
-def _core_rule(p, core):
+def core_rule(p, core):
     """Batching rule of a primitive mapping over the leading axes of operands whose last
     ``core[i]`` axes are the operation's own."""
 
@@ -238,7 +238,7 @@ def _install_linalg_rules():
     from . import linalg as nla
     solve = getattr(nla, "solve_p", None)
     if solve is not None:
-        solve.batch = _core_rule(solve, (2, 2))  # b is always a matrix (vectors become columns)
+        solve.batch = core_rule(solve, (2, 2))  # b is always a matrix (vectors become columns)
     lstsq = getattr(nla, "lstsq_p", None)
     if lstsq is not None:
         lstsq.batch = _loop_rule(lstsq)
@@ -247,6 +247,6 @@ def _install_linalg_rules():
 _install_linalg_rules()
 
 # functional grad's private aliases of its inputs
-from .._transforms.reverse import alias_p  # noqa: E402
+from .._transforms.reverse import alias_p
 
 alias_p.batch = "elementwise"

@@ -137,6 +137,10 @@ sigmoid_p = elementwise("sigmoid", _sigmoid_impl,
 
 
 def _softplus_impl(x):
+    if np.iscomplexobj(x):  # the same split, holomorphic on each side (complex step)
+        x = np.asarray(x)
+        pos = x.real > 0
+        return np.where(pos, x, 0) + np.log1p(np.exp(np.where(pos, -x, x)))
     return np.logaddexp(0, x)  # max(x, 0) + log1p(exp(-|x|)): no overflow, no cancellation
 
 

@@ -696,9 +696,12 @@ def select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(choicelist) == 0:
         raise ValueError("select with an empty condition list is not possible")
+    def weak(c):  # Python scalars take part in the promotion as weak scalars (NEP 50)
+        return c if type(c) in (int, float, complex) else dtype_of(_arr(c))
+
+    dt = np.result_type(*[weak(c) for c in choicelist], weak(default))
     choices = [_arr(c) for c in choicelist]
-    default = _arr(default)  # a 0-d array: it takes part in the promotion, as in NumPy
-    dt = np.result_type(*[dtype_of(c) for c in choices], dtype_of(default))
+    default = _arr(default)
     for c in condlist:
         if (c.dtype if isinstance(c, Tensor) else np.asarray(c).dtype) != np.bool_:
             raise TypeError("invalid entry in condlist: should be boolean ndarray")

@@ -24,6 +24,7 @@ from . import _elementwise as ew
 from . import _linalg_core as la
 from . import _reduce as rd
 from . import _shape as sh
+from . import _ufuncs as uf
 from ._complex import conj, imag, real
 from ._dispatch import array_function, array_ufunc
 
@@ -389,6 +390,8 @@ METHODS = {
     "__mul__": ew.multiply, "__rmul__": _r(ew.multiply),
     "__truediv__": ew.divide, "__rtruediv__": _r(ew.divide),
     "__floordiv__": ew.floor_divide, "__rfloordiv__": _r(ew.floor_divide),
+    "__mod__": uf.remainder, "__rmod__": _r(uf.remainder),
+    "__divmod__": uf.divmod, "__rdivmod__": _r(uf.divmod),
     "__pow__": ew.power, "__rpow__": _r(ew.power),
     "__matmul__": la.matmul, "__rmatmul__": _r(la.matmul),
     "__neg__": ew.negative, "__pos__": ew.positive, "__abs__": ew.absolute,
@@ -408,6 +411,7 @@ METHODS = {
     "__ipow__": _inplace(ew.power, "__ipow__"),
     "__imatmul__": _inplace(la.matmul, "__imatmul__"),
     "__ifloordiv__": _inplace(ew.floor_divide, "__ifloordiv__"),
+    "__imod__": _inplace(uf.remainder, "__imod__"),
     "add_": _inplace(_add, "add_"), "sub_": _inplace(_sub, "sub_"),
     "addcmul_": _inplace(_addcmul, "addcmul_"), "addcdiv_": _inplace(_addcdiv, "addcdiv_"),
     "lerp_": _inplace(_lerp, "lerp_"), "square_": _inplace(ew.square, "square_"),

@@ -33,6 +33,7 @@ from ._composite import _float_dtype, stop_gradient
 from ._composite import mean as _mean
 from ._family import dtype_of, ndim_of, shape_of, t
 from ._manip import _arr, _axis1, _batch_axis_rule, _slice_at, take_along_axis
+from ._ufuncs import remainder as _remainder
 
 
 def _concrete_or_none(x):
@@ -454,7 +455,8 @@ def _order_stat(x, s, idx):
     nd = ndim_of(x)
     if not isinstance(idx, Tensor):
         idx = np.asarray(idx, dtype=np.intp)
-        idx = idx.reshape((1,) * (nd - 1) + idx.shape[-1:]) if idx.ndim == 1 else idx
+    if ndim_of(idx) < nd:
+        idx = sh.reshape(idx, (1,) * (nd - ndim_of(idx)) + tuple(shape_of(idx)))
     vals = take_along_axis(s, idx, -1)  # (..., K), constant
     if not _inexact(x):
         return vals
@@ -490,6 +492,11 @@ def _discrete_boundary(index, cond):
     return ew.where(ew.less(res, 0), 0, res)
 
 
+def _nm1(n):
+    """n - 1, a Python int when n is one (a weak scalar, as in NumPy's index arithmetic)."""
+    return n - 1 if isinstance(n, int) else ew.subtract(n, 1)
+
+
 def _quantile_plan(n, q, method):
     """NumPy's quantile indexing, written with wengert ops (so a per-slice count ``n`` and a
     differentiable ``q`` work): ``(prev, next, gamma)``, or ``(idx, None, None)`` for the
@@ -501,43 +508,45 @@ def _quantile_plan(n, q, method):
         return _discrete_boundary(
             ew.subtract(ew.subtract(ew.multiply(n, q), 1), 0.5),
             lambda g, i: ew.logical_and(ew.equal(g, 0),
-                                        ew.equal(ew.remainder(ew.floor(i), 2), 1))), None, None
+                                        ew.equal(_remainder(ew.floor(i), 2), 1))), None, None
     if method == "lower":
-        return _as_int(ew.floor(ew.multiply(ew.subtract(n, 1), q))), None, None
+        return _as_int(ew.floor(ew.multiply(_nm1(n), q))), None, None
     if method == "higher":
-        return _as_int(ew.ceil(ew.multiply(ew.subtract(n, 1), q))), None, None
+        return _as_int(ew.ceil(ew.multiply(_nm1(n), q))), None, None
     if method == "nearest":
-        return _as_int(ew.round(ew.multiply(ew.subtract(n, 1), q))), None, None
+        return _as_int(ew.round(ew.multiply(_nm1(n), q))), None, None
     if method == "linear":
-        vi = ew.multiply(ew.subtract(n, 1), q)
+        vi = ew.multiply(_nm1(n), q)
     elif method == "averaged_inverted_cdf":
         vi = ew.subtract(ew.multiply(n, q), 1)
     elif method == "midpoint":
-        v = ew.multiply(ew.subtract(n, 1), q)
+        v = ew.multiply(_nm1(n), q)
         vi = ew.multiply(ew.add(ew.floor(v), ew.ceil(v)), 0.5)
     else:
         alpha, beta = _CONTINUOUS[method]
         vi = ew.subtract(ew.add(ew.multiply(n, q), ew.add(alpha, ew.multiply(
             q, 1 - alpha - beta))), 1)
     prev = ew.floor(vi)
-    top = ew.logical_or(ew.greater_equal(vi, ew.subtract(n, 1)), ew.isnan(vi))
+    top = ew.logical_or(ew.greater_equal(vi, _nm1(n)), ew.isnan(vi))
     bottom = ew.less(vi, 0)
-    last = ew.subtract(n, 1)
+    last = _nm1(n)
     p_idx = ew.where(top, last, ew.where(bottom, 0, prev))
     n_idx = ew.where(top, last, ew.where(bottom, 0, ew.add(prev, 1)))
-    # NumPy's gamma is measured from the clipped previous index (-1 at the top)
-    gamma = ew.subtract(vi, ew.where(top, -1, ew.where(bottom, 0, prev)))
+    # beyond either end both indices name the same element, so gamma is irrelevant to the
+    # value (NumPy's gamma there is vi + 1 or vi); 0 keeps the derivative a clean 1
+    gamma = ew.where(ew.logical_or(top, bottom), 0, ew.subtract(vi, prev))
     if method == "averaged_inverted_cdf":
         gamma = ew.where(ew.equal(gamma, 0), 0.5, 1.0)
     elif method == "midpoint":
-        gamma = ew.where(ew.equal(ew.remainder(vi, 1), 0), 0.0, 0.5)
+        gamma = ew.where(ew.equal(_remainder(vi, 1), 0), 0.0, 0.5)
     return _as_int(p_idx), _as_int(n_idx), gamma
 
 
 def _lerp(a, b, g):
     """NumPy's _lerp: a + (b - a) g, computed from b where g >= 0.5 (monotone, exact ends)."""
     d = ew.subtract(b, a)
-    return ew.where(ew.greater_equal(g, 0.5), ew.subtract(b, ew.multiply(d, ew.subtract(1, g))),
+    one_minus = 1.0 - g if isinstance(g, float) else ew.subtract(1, g)  # g float stays weak
+    return ew.where(ew.greater_equal(g, 0.5), ew.subtract(b, ew.multiply(d, one_minus)),
                     ew.add(a, ew.multiply(d, g)))
 
 
@@ -585,8 +594,11 @@ def _quantile(a, q, axis, method, keepdims, nan_policy, name):
         res = lo
     else:
         hi = _order_stat(x, s, second)
-        if weak:
-            gamma = float(concrete_value(gamma))  # a Python float keeps float32 data float32
+        if weak:  # a Python-float q keeps float32 data float32, as NumPy's weak q does
+            if int(np.prod(shape_of(gamma), dtype=np.int64)) == 1 and not isinstance(nn, Tensor):
+                gamma = float(concrete_value(gamma).reshape(()))
+            elif _inexact(x):
+                gamma = sh.astype(gamma, dtype_of(x))
         res = _lerp(lo, hi, gamma)
     if nan_policy == "propagate" and _inexact(x):
         has_nan = sh.expand_dims(rd.any(ew.isnan(x), axis=-1), -1)
@@ -891,8 +903,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
             raise ValueError("period must be a non-zero value")
         period = abs(period)
         left = right = None
-        x = ew.remainder(x, period)
-        xp = ew.remainder(xp, period)
+        x = _remainder(x, period)
+        xp = _remainder(xp, period)
         order = np.argsort(concrete_value(xp))
         xp = sh.getitem(xp, order)
         fp = sh.getitem(fp, order)

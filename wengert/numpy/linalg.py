@@ -1181,3 +1181,8 @@ def outer(x1, x2, /):
 def vecdot(x1, x2, /, *, axis=-1):
     """``sum(conj(x1) * x2, axis)`` with broadcasting (``numpy.linalg.vecdot``)."""
     return rd.sum(ew.multiply(conj(t(x1)), t(x2)), axis=axis)
+
+
+# general (non-Hermitian) eigenproblem: its own module, imported last (it uses the helpers above)
+from ._eig import eig as eig, eigvals as eigvals  # noqa: E402
+__all__ += ["eig", "eigvals"]

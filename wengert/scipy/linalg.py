@@ -9,6 +9,8 @@ cho_factor, cho_solve  through ``wnp.linalg.cholesky`` and ``solve_triangular``
 expm                   Frechet derivative by the block-matrix identity
                        ``expm([[A, E], [0, A]]) = [[e^A, L(A, E)], [0, e^A]]``;
                        the VJP is ``L(A^T, G)``
+solve_sylvester        ``dX = sylv(A, B, dQ - dA X - X dB)``; VJP by the transposed equation
+sqrtm                  ``dS = sylv(S, S, dA)``; VJP ``sylv(S^T, S^T, G)``
 inv, det, solve        ``wengert.numpy.linalg``'s rules (``det`` uses the cofactor form,
                        finite at singular matrices)
 =====================  ================================================================
@@ -33,6 +35,7 @@ from .._core.primitive import Primitive, bind
 from ..numpy import _elementwise as ew
 from ..numpy import _shape as sh
 from ..numpy import linalg as _la
+from ..numpy._batching import core_rule
 from ..numpy._complex import conj
 from ..numpy._family import dtype_of, ndim_of, shape_of
 from ..numpy._linalg_core import matmul
@@ -186,7 +189,9 @@ def _expm_jvp(tangents, out, a):
 
 
 expm_p = Primitive("expm", _sla.expm, vjp=_expm_vjp, jvp=_expm_jvp)
-expm_p.batch = solve_triangular_p.batch = "leading"  # SciPy maps over leading axes
+expm_p.batch = "leading"  # SciPy maps over leading axes
+# two operands with core rank 2 each: their leading axes are aligned first (see _batching)
+solve_triangular_p.batch = core_rule(solve_triangular_p, (2, 2))
 
 
 def expm(A):
@@ -218,6 +223,76 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     return sh.getitem(big, (Ellipsis, slice(0, n), slice(0, n))), lae
 
 
+# --- solve_sylvester and sqrtm ---------------------------------------------------------------------
+def _sylvester_vjp(needs, g, out, a, b, q):
+    # X = L^{-1}(Q) with L(X) = A X + X B.  Under Re(sum(x * y)) the transpose of L is
+    # Y -> A^T Y + Y B^T, so with Y = L^{-T}(G): gQ = Y, gA = -Y X^T, gB = -X^T Y.
+    y = bind(solve_sylvester_p, _T(a), _T(b), g)
+    return (ew.negative(matmul(y, _T(out))) if needs[0] else None,
+            ew.negative(matmul(_T(out), y)) if needs[1] else None,
+            y if needs[2] else None)
+
+
+def _sylvester_jvp(tangents, out, a, b, q):
+    da, db, dq = tangents
+    rhs = dq
+    if da is not None:
+        term = ew.negative(matmul(da, out))
+        rhs = term if rhs is None else ew.add(rhs, term)
+    if db is not None:
+        term = ew.negative(matmul(out, db))
+        rhs = term if rhs is None else ew.add(rhs, term)
+    return bind(solve_sylvester_p, a, b, rhs)
+
+
+solve_sylvester_p = Primitive("solve_sylvester", _sla.solve_sylvester, vjp=_sylvester_vjp,
+                              jvp=_sylvester_jvp, save_out=True)
+
+
+def solve_sylvester(a, b, q):
+    """``X`` with ``A X + X B = Q`` (2-D), SciPy's Bartels-Stewart solver.
+
+    Derivatives: ``dX = sylv(A, B, dQ - dA X - X dB)``; the VJP solves the transposed
+    equation ``A^T Y + Y B^T = G`` and gives ``(-Y X^T, -X^T Y, Y)``."""
+    a, b, q = _la._as_inexact(a), _la._as_inexact(b), _la._as_inexact(q)
+    if ndim_of(a) != 2 or ndim_of(b) != 2 or ndim_of(q) != 2:
+        raise ValueError("solve_sylvester: a, b and q must be 2-D arrays, got shapes "
+                         f"{shape_of(a)}, {shape_of(b)}, {shape_of(q)}")
+    return bind(solve_sylvester_p, a, b, q)
+
+
+def _sqrtm_impl(a):
+    return _sla.sqrtm(a)
+
+
+def _sqrtm_vjp(needs, g, out, a):
+    # S S = A: S dS + dS S = dA, so dS = sylv(S, S, dA) and the VJP is sylv(S^T, S^T, G)
+    st = _T(out)
+    return (solve_sylvester(st, st, g),)
+
+
+def _sqrtm_jvp(tangents, out, a):
+    return solve_sylvester(out, out, tangents[0])
+
+
+sqrtm_p = Primitive("sqrtm", _sqrtm_impl, vjp=_sqrtm_vjp, jvp=_sqrtm_jvp, save_args=False,
+                    save_out=True)
+
+
+def sqrtm(A, disp=True, blocksize=64):
+    """Principal matrix square root ``S`` (``S @ S = A``) of a 2-D matrix; complex where
+    ``A`` has negative real eigenvalues (as SciPy).  Derivatives from ``S dS + dS S = dA``:
+    ``dS = solve_sylvester(S, S, dA)`` and the VJP ``solve_sylvester(S^T, S^T, G)``
+    (both defined where ``S`` and ``-S`` share no eigenvalue, i.e. ``A`` nonsingular)."""
+    a = _la._as_inexact(A)
+    if ndim_of(a) != 2 or shape_of(a)[0] != shape_of(a)[1]:
+        raise ValueError(f"sqrtm: expected a square 2-D matrix, got shape {shape_of(a)}")
+    return bind(sqrtm_p, a)
+
+
+__all__ += ["solve_sylvester", "sqrtm"]
+
+
 # --- re-exports with SciPy's signatures ----------------------------------------------------------
 def inv(a, overwrite_a=False, check_finite=True):
     """Matrix inverse (``wnp.linalg.inv``)."""
@@ -246,3 +321,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     if transposed:
         a = _T(a)
     return _la.solve(a, b)
+
+# vmap: SciPy maps both over leading axes (three core-rank-2 operands for the Sylvester solve)
+sqrtm_p.batch = "leading"
+solve_sylvester_p.batch = core_rule(solve_sylvester_p, (2, 2, 2))

@@ -17,13 +17,15 @@ ndtr, ndtri        φ(x);  √(2π) exp(out²/2)
 log_ndtr           φ(x)/Φ(x) (direct for x ≥ -40, asymptotic series below)
 i0, i1, iv         I₀' = I₁, I_v' = (I_{v-1} + I_{v+1})/2 (so I₁'(0) = 1/2 exactly)
 i0e, i1e, ive      the same, scaled, minus sign(x)·out (0 at the kink x = 0)
+j0, j1, jv (jn)    J₀' = -J₁, J_v' = (J_{v-1} - J_{v+1})/2;  y0, y1, yv, yn: the same for Y
+gammasgn           0 (piecewise constant)
 zeta(x, q)         ∂q: -x·zeta(x+1, q)
 gammainc(c)        ∂x: ±x^(a-1) e^(-x) / Γ(a);  betainc: ∂x: x^(a-1) (1-x)^(b-1) / B(a, b)
 stdtr(df, t)       ∂t: Student-t density
 =================  ===============================================================
 
 Orders and shapes that enter a function only through a series (the ``n`` of ``polygamma``,
-the ``v`` of ``iv``/``ive``, the ``x`` of ``zeta``, the ``a``/``b`` of ``gammainc``/
+the ``v`` of ``iv``/``ive``/``jv``/``yv``, the ``x`` of ``zeta``, the ``a``/``b`` of ``gammainc``/
 ``betainc``, the ``df`` of ``stdtr``) are not differentiable: asking for that derivative
 raises ``GradientError`` naming the argument.
 
@@ -57,7 +59,7 @@ from ..numpy import _reduce as rd
 from ..numpy import _shape as sh
 from ..numpy._complex import real
 from ..numpy._composite import stop_gradient
-from ..numpy._family import dtype_of, elementwise, ndim_of, shape_of, t
+from ..numpy._family import dtype_of, elementwise, ndim_of, shape_of, t, zero_deriv
 
 __all__ = [
     "erf", "erfc", "erfinv", "erfcinv", "erfcx", "gamma", "gammaln", "loggamma", "rgamma",
@@ -487,6 +489,42 @@ stdtr_p, stdtr = _elementwise(
     doc="Student t CDF with ``df`` degrees of freedom; ∂t = the t density.")
 
 
+# --- Bessel functions of the first and second kind; the sign of the gamma function ------------------
+def _d_jv(out, v, x):
+    return ew.multiply(ew.subtract(jv(ew.subtract(v, 1), x), jv(ew.add(v, 1), x)), 0.5)
+
+
+def _d_yv(out, v, x):
+    return ew.multiply(ew.subtract(yv(ew.subtract(v, 1), x), yv(ew.add(v, 1), x)), 0.5)
+
+
+jv_p, jv = _elementwise("jv", _sp.jv, _not_differentiable("jv", "the order v"), _d_jv,
+                        doc="Bessel function of the first kind J_v(x); derivative in x "
+                            "(J_{v-1} - J_{v+1})/2; not differentiable in v.")
+yv_p, yv = _elementwise("yv", _sp.yv, _not_differentiable("yv", "the order v"), _d_yv,
+                        doc="Bessel function of the second kind Y_v(x); derivative in x "
+                            "(Y_{v-1} - Y_{v+1})/2; not differentiable in v.")
+jn = jv  # SciPy's jn is jv (integer or real order)
+yn_p, yn = _elementwise("yn", _sp.yn, _not_differentiable("yn", "the order n"),
+                        lambda out, n, x: _d_yv(out, n, x),
+                        doc="Y_n(x) for integer order n; derivative (Y_{n-1} - Y_{n+1})/2.")
+j0_p, j0 = _elementwise("j0", _sp.j0, lambda out, x: ew.negative(j1(x)),
+                        doc="Bessel J₀; derivative -J₁.")
+j1_p, j1 = _elementwise("j1", _sp.j1,
+                        lambda out, x: ew.multiply(ew.subtract(j0(x), jv(2, x)), 0.5),
+                        doc="Bessel J₁; derivative (J₀ - J₂)/2 (= J₀ - J₁/x, 1/2 at 0).")
+y0_p, y0 = _elementwise("y0", _sp.y0, lambda out, x: ew.negative(y1(x)),
+                        doc="Bessel Y₀; derivative -Y₁.")
+y1_p, y1 = _elementwise("y1", _sp.y1,
+                        lambda out, x: ew.multiply(ew.subtract(y0(x), yv(2, x)), 0.5),
+                        doc="Bessel Y₁; derivative (Y₀ - Y₂)/2.")
+
+gammasgn_p = zero_deriv("scipy.special.gammasgn", _sp.gammasgn)
+gammasgn = _function(gammasgn_p, "gammasgn", 1,
+                     "Sign of the gamma function (±1, piecewise constant: derivative 0).")
+__all__ += ["jv", "yv", "jn", "yn", "j0", "j1", "y0", "y1", "gammasgn"]
+
+
 # --- SciPy's own ufuncs on Tensors: once this module is imported, scipy.special.erf(t) etc.
 # run the differentiable versions (through Tensor.__array_ufunc__) -----------------------------
 def _register_ufuncs():
@@ -495,7 +533,8 @@ def _register_ufuncs():
     for name in ("erf", "erfc", "erfinv", "erfcinv", "erfcx", "gamma", "gammaln", "loggamma",
                  "rgamma", "psi", "beta", "betaln", "xlogy", "xlog1py", "expit", "log_expit",
                  "logit", "ndtr", "log_ndtr", "ndtri", "i0", "i0e", "i1", "i1e", "iv", "ive",
-                 "gammainc", "gammaincc", "betainc", "stdtr"):
+                 "gammainc", "gammaincc", "betainc", "stdtr", "jv", "yv", "yn", "j0", "j1",
+                 "y0", "y1", "gammasgn"):
         ufunc = getattr(_sp, name)
         if isinstance(ufunc, np.ufunc):
             _dispatch.UFUNCS[ufunc] = globals()[name if name != "psi" else "digamma"]

@@ -26,6 +26,8 @@ except ImportError as _err:
         "wengert.scipy.stats needs SciPy, which is not installed. Install it with "
         "`pip install scipy` (or `pip install 'wengert[all]'`).") from _err
 
+from .._core.tensor import concrete_value
+from .._errors import ConcretizationError
 from ..numpy import _elementwise as ew
 from ..numpy import _shape as sh
 from ..numpy._composite import stop_gradient
@@ -34,7 +36,7 @@ from ..numpy._family import t as _t
 from . import special as sp
 
 __all__ = ["norm", "t", "gamma", "beta", "expon", "laplace", "logistic", "cauchy", "uniform",
-           "poisson", "bernoulli", "binom", "geom"]
+           "poisson", "bernoulli", "binom", "geom", "chi2", "multivariate_normal", "dirichlet"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _NAN = np.nan
@@ -430,6 +432,194 @@ class _Geom(_Discrete):
         return _valid(ok, ew.where(inside, val, 0.0))
 
 
+
+@_distribution
+class _Chi2(_Continuous):
+    """Chi-squared distribution with ``df`` degrees of freedom: gamma(df/2, scale=2)."""
+
+    def logpdf(self, x, df, loc=0.0, scale=1.0):
+        return gamma.logpdf(x, ew.multiply(df, 0.5), loc, ew.multiply(scale, 2.0))
+
+    def cdf(self, x, df, loc=0.0, scale=1.0):
+        return gamma.cdf(x, ew.multiply(df, 0.5), loc, ew.multiply(scale, 2.0))
+
+    def sf(self, x, df, loc=0.0, scale=1.0):
+        return gamma.sf(x, ew.multiply(df, 0.5), loc, ew.multiply(scale, 2.0))
+
+
+# --- multivariate distributions ----------------------------------------------------------------------
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _squeeze_output(out):
+    """SciPy's multivariate convention: drop length-1 axes (one point gives a scalar)."""
+    return sh.squeeze(out)
+
+
+class _MultivariateNormal:
+    """Multivariate normal N(mean, cov), SciPy's signatures and shapes: ``x`` holds points
+    along its last axis (a 1-d ``x`` is one point, or several if the dimension is 1);
+    ``cov`` may be a scalar (times I), a vector (the diagonal) or a matrix.
+
+    Differentiable in ``x``, ``mean`` and ``cov``.  A positive definite ``cov`` goes through
+    its Cholesky factor (so, as for ``cholesky``, the ``cov`` derivative is that of its
+    symmetric part).  With ``allow_singular=True`` and a numerically singular ``cov``, the
+    density is SciPy's degenerate one on the support (pseudo-inverse and pseudo-determinant
+    from ``eigh``, eigenvalues below SciPy's cutoff count as 0; points off the support get
+    -inf); derivatives in ``x`` and ``mean`` are exact there, the ``cov`` derivative is that
+    of ``eigh`` (see wnp.linalg on repeated eigenvalues)."""
+
+    def _process(self, x, mean, cov):
+        from ..numpy import _manip as mp
+        from ..numpy._creation import eye
+        if mean is None:
+            if cov is None:
+                dim = 1
+            else:
+                cshape = _t(cov).shape if hasattr(_t(cov), "shape") else ()
+                dim = 1 if len(cshape) < 2 else cshape[0]
+            mean = np.zeros(dim)
+        mean = _t(mean)
+        mean = mean if hasattr(mean, "shape") else _t(np.asarray(mean, dtype=float))
+        dim = int(np.prod(mean.shape)) if mean.shape else 1
+        mean = sh.reshape(mean, (dim,))
+        cov = _t(1.0 if cov is None else cov)
+        cov = cov if hasattr(cov, "shape") else _t(np.asarray(cov, dtype=float))
+        if len(cov.shape) == 0:
+            cov = ew.multiply(cov, eye(dim))
+        elif len(cov.shape) == 1:
+            cov = mp.diag(cov)
+        if tuple(cov.shape) != (dim, dim):
+            raise ValueError(f"multivariate_normal: cov has shape {tuple(cov.shape)}, but the "
+                             f"mean has dimension {dim}; pass a ({dim}, {dim}) matrix.")
+        if x is not None:
+            x = _t(x)
+            x = x if hasattr(x, "shape") else _t(np.asarray(x, dtype=float))
+            if len(x.shape) == 0:
+                x = sh.reshape(x, (1,))
+            elif len(x.shape) == 1:
+                x = sh.reshape(x, (-1, 1) if dim == 1 else (1, -1))
+        return x, mean, cov
+
+    @staticmethod
+    def _singular_eps(cov):
+        """SciPy's cutoff, or None where cov is numerically positive definite."""
+        try:
+            w = np.linalg.eigvalsh(concrete_value(cov))
+        except ConcretizationError:  # an abstract value (inside jit): the general path
+            return "abstract"
+        eps = 1e6 * np.finfo(w.dtype).eps * np.max(np.abs(w))
+        return eps if np.min(w) <= eps else None
+
+    def _parts(self, x, mean, cov, allow_singular):
+        """(log pseudo-determinant, rank, Mahalanobis distances, support mask or None)."""
+        from ..numpy import _linalg_core as lc
+        from ..numpy import _reduce as rd
+        from ..numpy import linalg as la
+        from . import linalg as sla
+        dev = ew.subtract(x, mean)
+        eps = self._singular_eps(cov) if allow_singular else None
+        if eps is None:
+            chol = la.cholesky(cov)
+            z = sla.solve_triangular(chol, sh.swapaxes(dev, -1, -2), lower=True)
+            maha = rd.sum(ew.square(z), axis=-2)
+            logdet = ew.multiply(rd.sum(ew.log(_diag(chol))), 2.0)
+            return logdet, cov.shape[-1], maha, None
+        w, u = la.eigh(cov)
+        wv = concrete_value(w)
+        if isinstance(eps, str):
+            eps = 1e6 * np.finfo(wv.dtype).eps * np.max(np.abs(wv))
+        if np.min(wv) < -eps:
+            raise ValueError("multivariate_normal: the covariance matrix must be symmetric "
+                             "positive semidefinite.")
+        keep = wv > eps
+        w_safe = ew.where(keep, w, 1.0)
+        logdet = rd.sum(ew.where(keep, ew.log(w_safe), 0.0))
+        proj = lc.matmul(dev, u)
+        maha = rd.sum(ew.where(keep, ew.divide(ew.square(proj), w_safe), 0.0), axis=-1)
+        off = (np.sqrt(np.sum(np.square(concrete_value(proj)[..., ~keep]), axis=-1))
+               if (~keep).any() else None)
+        support = None if off is None else off < 1e3 * eps
+        return logdet, int(keep.sum()), maha, support
+
+    def logpdf(self, x, mean=None, cov=1, allow_singular=False):
+        x, mean, cov = self._process(x, mean, cov)
+        logdet, rank, maha, support = self._parts(x, mean, cov, allow_singular)
+        out = ew.multiply(ew.add(ew.add(maha, logdet), rank * _LOG_2PI), -0.5)
+        if support is not None:
+            out = ew.where(support, out, -_INF)
+        return _squeeze_output(out)
+
+    def pdf(self, x, mean=None, cov=1, allow_singular=False):
+        return ew.exp(self.logpdf(x, mean, cov, allow_singular))
+
+    def entropy(self, mean=None, cov=1):
+        _, mean, cov = self._process(None, mean, cov)
+        logdet, rank, _, _ = self._parts(sh.reshape(mean, (1, -1)), mean, cov, True)
+        return ew.multiply(ew.add(logdet, rank * (_LOG_2PI + 1.0)), 0.5)
+
+    def rvs(self, mean=None, cov=1, size=1, random_state=None):
+        """Samples (plain arrays, no derivative): SciPy's sampler."""
+        import scipy.stats
+        return scipy.stats.multivariate_normal.rvs(
+            None if mean is None else concrete_value(mean), concrete_value(cov), size=size,
+            random_state=random_state)
+
+
+def _diag(m):
+    from ..numpy import _manip as mp
+    return mp.diagonal(m, axis1=-2, axis2=-1)
+
+
+class _Dirichlet:
+    """Dirichlet distribution with concentration ``alpha`` (shape (K,)); ``x`` holds the K
+    components along its FIRST axis, as in SciPy (shape (K,) or (K, n); K-1 components are
+    completed with 1 - sum).  Differentiable in ``x`` and ``alpha``."""
+
+    def _x(self, x, alpha):
+        from ..numpy import _reduce as rd
+        x = _t(x)
+        k = alpha.shape[0]
+        if x.shape[0] == k - 1:
+            last = ew.subtract(1.0, rd.sum(x, axis=0, keepdims=True))
+            x = sh.concatenate([x, last], axis=0)
+        if x.shape[0] != k:
+            raise ValueError(f"dirichlet: x has {x.shape[0]} components along its first axis, "
+                             f"alpha has {k}; they must agree.")
+        try:
+            xv = concrete_value(x)
+        except ConcretizationError:  # abstract (inside jit): no value checks
+            xv = None
+        if xv is not None:
+            if np.any(xv < 0) or np.any(xv > 1):
+                raise ValueError("dirichlet: each entry of x must lie in [0, 1].")
+            if np.any(np.abs(np.sum(xv, axis=0) - 1.0) > 10e-10):
+                raise ValueError("dirichlet: the components of x must sum to 1.")
+        return x
+
+    def logpdf(self, x, alpha):
+        from ..numpy import _reduce as rd
+        alpha = _t(alpha)
+        x = self._x(x, alpha)
+        a = sh.reshape(alpha, tuple(alpha.shape) + (1,) * (len(x.shape) - 1))
+        log_b = ew.subtract(rd.sum(sp.gammaln(alpha)), sp.gammaln(rd.sum(alpha)))
+        return ew.subtract(rd.sum(sp.xlogy(ew.subtract(a, 1.0), x), axis=0), log_b)
+
+    def pdf(self, x, alpha):
+        return ew.exp(self.logpdf(x, alpha))
+
+    def mean(self, alpha):
+        from ..numpy import _reduce as rd
+        alpha = _t(alpha)
+        return ew.divide(alpha, rd.sum(alpha))
+
+    def rvs(self, alpha, size=1, random_state=None):
+        """Samples (plain arrays, no derivative): SciPy's sampler."""
+        import scipy.stats
+        return scipy.stats.dirichlet.rvs(concrete_value(alpha), size=size,
+                                         random_state=random_state)
+
+
 norm = _Norm()
 t = _T()
 gamma = _Gamma()
@@ -443,3 +633,6 @@ poisson = _Poisson()
 bernoulli = _Bernoulli()
 binom = _Binom()
 geom = _Geom()
+chi2 = _Chi2()
+multivariate_normal = _MultivariateNormal()
+dirichlet = _Dirichlet()
