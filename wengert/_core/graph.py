@@ -59,7 +59,7 @@ class Node:
 
     __slots__ = ("prim", "params", "next_functions", "needs", "in_avals", "saved", "versions",
                  "saved_out", "out_avals", "_pre_hooks", "_hooks", "_freed", "metadata",
-                 "__weakref__")
+                 "min_birth", "__weakref__")
 
     def name(self) -> str:
         info = self.params.get("info") if isinstance(self.params, dict) else None
@@ -219,6 +219,7 @@ class AccumulateGrad(Node):
 
 def _new_node(cls):
     n = object.__new__(cls)
+    n.min_birth = _NO_BIRTH
     n._pre_hooks = None
     n._hooks = None
     n._freed = False
@@ -252,13 +253,17 @@ def edge_of(t: Tensor):
 
 
 _NO_EDGE = (None, 0)
+_NO_BIRTH = float("inf")
 _SCALAR_AVALS = {float: ((), np.dtype(np.float64)), int: ((), np.dtype(np.int64)),
                  bool: ((), np.dtype(np.bool_)), complex: ((), np.dtype(np.complex128))}
 
 
 def _edges(args):
-    """(next_functions, needs, in_avals) of a node with these inputs."""
+    """(next_functions, needs, in_avals, min_birth) of a node with these inputs; min_birth is
+    the earliest ``_birth`` of any leaf in the graph above (a cheap "does this graph reach
+    outside a transform call" test for functional grad)."""
     edges, needs, avals = [], [], []
+    mb = _NO_BIRTH
     for a in args:
         if isinstance(a, Tensor):
             if type(a) is Tensor:
@@ -268,7 +273,14 @@ def _edges(args):
                 avals.append((a.shape, a.dtype))
             if a._rg:
                 gf = a.grad_fn
-                edges.append((gf, a._output_nr) if gf is not None else (accumulator(a), 0))
+                if gf is not None:
+                    edges.append((gf, a._output_nr))
+                    b = gf.min_birth
+                else:
+                    edges.append((accumulator(a), 0))
+                    b = a._birth
+                if b < mb:
+                    mb = b
                 needs.append(True)
                 continue
         else:
@@ -276,7 +288,7 @@ def _edges(args):
             avals.append(av if av is not None else _prim.aval_of(a))
         edges.append(_NO_EDGE)
         needs.append(False)
-    return tuple(edges), tuple(needs), tuple(avals)
+    return tuple(edges), tuple(needs), tuple(avals), mb
 
 
 def record(prim, args, params, out):
@@ -288,7 +300,7 @@ def record(prim, args, params, out):
     node = _new_node(Node)
     node.prim = prim
     node.params = params
-    node.next_functions, node.needs, node.in_avals = _edges(args)
+    node.next_functions, node.needs, node.in_avals, node.min_birth = _edges(args)
     if prim.save_args:
         node.saved = args
         node.versions = tuple([a._version if isinstance(a, Tensor) else 0 for a in args])

@@ -88,7 +88,13 @@ class _VJP:
     def finish(self, out):
         o_leaves, self.out_td = tree_flatten(out)
         self.out_leaves = [as_tensor(o) for o in o_leaves]
-        self.external = reaches_outside(self.out_leaves, self.internal)
+        lo = self.internal[0]
+        if all(type(o) is Tensor and (not o._rg or (o.grad_fn is not None
+                                                     and o.grad_fn.min_birth >= lo))
+               for o in self.out_leaves):
+            self.external = False  # every leaf above the outputs was made in this call
+        else:
+            self.external = reaches_outside(self.out_leaves, self.internal)
         return o_leaves
 
     def _keep(self, x):
