@@ -102,3 +102,15 @@ def test_bad_series():
         wg.jet(wnp.sin, 1.0, [1.0])
     with pytest.raises(wg.ShapeError):
         wg.jet(lambda a, b: a * b, (1.0, 2.0), ([1.0], [1.0, 2.0]))
+
+
+def test_primitives_with_several_outputs():
+    # slogdet and eigh have two outputs; their Taylor rule is the generic one
+    a = np.array([[2.0, 0.3], [0.3, 1.5]])
+    v = np.array([[0.1, 0.2], [0.2, -0.1]])
+    f = lambda m: wnp.linalg.slogdet(m)[1]  # noqa: E731
+    _, s = wg.jet(f, (a,), ([v, 0 * v],))
+    np.testing.assert_allclose(s, nested_derivs(f, a, v, 2), rtol=1e-10)
+    g = lambda m: wnp.sum(wnp.linalg.eigh(m)[0] ** 2)  # noqa: E731  (= ||m||_F^2)
+    _, s = wg.jet(g, (a,), ([v, 0 * v],))
+    np.testing.assert_allclose(s, [2 * np.sum(a * v), 2 * np.sum(v * v)], rtol=1e-10)

@@ -283,60 +283,20 @@ custom_vjp_p.batch = lambda vals, dims, info: _cvjp_batch(vals, dims, info)
 
 
 # --- Taylor mode (jet) ------------------------------------------------------------------------------
-def _jet_multi(fn, primals, series, order):
-    """Evaluate ``fn`` (returning a tuple) on normalised series of ``order`` terms: returns
-    ``(outputs, coeffs)`` with ``coeffs[k]`` the tuple of order-(k+1) coefficients."""
-    from .taylor import JetTrace, JetTracer
-    if order == 0:
-        return tuple(fn(*primals)), []
-    with JetTrace(order) as trace:
-        ins = [trace.new(as_tensor(p), list(s)) if s is not None else p
-               for p, s in zip(primals, series)]
-        outs = tuple(fn(*ins))
-        prims, terms = [], []
-        for o in outs:
-            if isinstance(o, JetTracer) and o._trace is trace:
-                prims.append(o.primal)
-                terms.append(o.terms)
-            else:
-                prims.append(o)
-                terms.append([None] * order)
-    return tuple(prims), [tuple(t[k] for t in terms) for k in range(order)]
-
-
 def _custom_taylor(prim):
-    """Taylor rule of the custom-rule primitives (several outputs).  With a natural forward
-    function (checkpoint) the series go through it; otherwise they come from the primitive's
-    JVP rule (the user's, or the one derived from bwd): y' = G(x, x'), so k y_k is the
-    coefficient k - 1 of a jet of G one order lower (a recursion ending at order 0)."""
+    """Taylor rule of the custom-rule primitives.  With a natural forward function
+    (checkpoint) the series go through it; otherwise the generic rule of taylor.py applies
+    to the primitive's JVP rule (the user's, or the one derived from bwd)."""
+    from .taylor import _generic, jet_multi
 
     def rule(primals, series, out, K, params):
         info = params["info"]
-        n = len(primals)
         if prim is custom_vjp_p and info.fun is not None:
             def natural(*ls):
                 outs = tree_flatten(info.fun(*info.in_td.unflatten(list(ls))))[0]
                 return tuple(outs) + tuple(_residual_values(info, list(ls)))
-            return _jet_multi(natural, primals, series, K)[1]
-        live = [i for i, sr in enumerate(series) if sr is not None]
-
-        def G(*flat):
-            ps = list(flat[:n])
-            tans = [None] * n
-            for j, i in enumerate(live):
-                tans[i] = flat[n + j]
-            o = bind(prim, *ps, **params)
-            return prim.jvp(tans, o, *ps, **params)
-
-        d_primals = [series[i][0] if series[i][0] is not None else _zeros_like(primals[i])
-                     for i in live]
-        d_series = [[None if series[i][m] is None else series[i][m] * float(m + 1)
-                     for m in range(1, K)] for i in live]
-        p_series = [sr[:K - 1] if sr is not None else None for sr in series]
-        g0, gterms = _jet_multi(G, list(primals) + d_primals, p_series + d_series, K - 1)
-        coeffs = [g0] + gterms
-        return [tuple(None if c is None else c * (1.0 / k) for c in coeffs[k - 1])
-                for k in range(1, K + 1)]
+            return jet_multi(natural, primals, series, K)[1]
+        return _generic(prim, primals, series, K, params)
 
     return rule
 

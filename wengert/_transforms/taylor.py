@@ -206,7 +206,8 @@ class JetTrace(Trace):
 
 def _generic(prim, primals, series, K, params):
     """Coefficients of y = prim(x) from the JVP rule: y' = G(x, x'), so k y_k is the
-    (k-1)-th coefficient of the jet of G along (x(t), x'(t))."""
+    (k-1)-th coefficient of the jet of G along (x(t), x'(t)).  For a primitive with several
+    outputs the result is a list over k of tuples (one coefficient per output)."""
     live = [i for i, s in enumerate(series) if s is not None]
     n = len(primals)
 
@@ -216,35 +217,45 @@ def _generic(prim, primals, series, K, params):
         for j, i in enumerate(live):
             tans[i] = flat[n + j]
         o = bind(prim, *ps, **params)
-        return prim.jvp(tans, o, *ps, **params)
+        t = prim.jvp(tans, o, *ps, **params)
+        if prim.multiple_results:
+            return tuple(_zeros(oo) if tt is None else tt for oo, tt in zip(o, t))
+        return (t,)
 
     # x'(t): primal c_1, coefficients (m + 1) c_{m+1}
     d_primals = [series[i][0] if series[i][0] is not None else _zeros(primals[i]) for i in live]
     d_series = [[_scale(series[i][m], m + 1) for m in range(1, K)] for i in live]
     p_series = [s[:K - 1] if s is not None else None for s in series]
-    g0, gterms = _jet_normalized(G, list(primals) + d_primals, p_series + d_series, K - 1)
+    g0, gterms = jet_multi(G, list(primals) + d_primals, p_series + d_series, K - 1)
     coeffs = [g0] + gterms
-    return [_scale(coeffs[k - 1], 1.0 / k) for k in range(1, K + 1)]
+    terms = [tuple(_scale(c, 1.0 / k) for c in coeffs[k - 1]) for k in range(1, K + 1)]
+    return terms if prim.multiple_results else [t[0] for t in terms]
+
+
+def jet_multi(fn, primals, series, order):
+    """Evaluate ``fn`` (returning a tuple) on normalised series of ``order`` terms: returns
+    ``(outputs, coeffs)`` with ``coeffs[k]`` the tuple of order-(k+1) coefficients."""
+    if order == 0:
+        return tuple(fn(*primals)), []
+    with JetTrace(order) as trace:
+        ins = [trace.new(as_tensor(p), list(s)) if s is not None else p
+               for p, s in zip(primals, series)]
+        outs = tuple(fn(*ins))
+        prims, terms = [], []
+        for o in outs:
+            if isinstance(o, JetTracer) and o._trace is trace:
+                prims.append(o.primal)
+                terms.append(o.terms)
+            else:
+                prims.append(o)
+                terms.append([None] * order)
+    return tuple(prims), [tuple(t[k] for t in terms) for k in range(order)]
 
 
 def _zeros(x):
     x = as_tensor(x)
     from .._core.state import lib
     return lib.zeros(x.shape, x.dtype)
-
-
-def _jet_normalized(fun, primals, series, order):
-    """Evaluate ``fun`` at ``primals`` with normalised series (lists of ``order`` coefficients
-    or None); return ``(out, out_terms)`` for a single-array output."""
-    if order == 0:
-        return fun(*primals), []
-    with JetTrace(order) as trace:
-        ins = [trace.new(as_tensor(p), list(s)) if s is not None else p
-               for p, s in zip(primals, series)]
-        out = fun(*ins)
-        if isinstance(out, JetTracer) and out._trace is trace:
-            return out.primal, list(out.terms)
-        return out, [None] * order
 
 
 def jet(fun, primals, series):
