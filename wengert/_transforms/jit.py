@@ -185,7 +185,7 @@ def plan_buffers(program: Program):
 
 
 # --- code generation --------------------------------------------------------------------------
-def _inline(e, a, ns, strong):
+def _inline(e, a, ns, strong, out=None):
     """A direct NumPy expression for common primitives (no wrapper call), or None."""
     name, p = e.prim.name, e.params
 
@@ -194,6 +194,8 @@ def _inline(e, a, ns, strong):
         ns[key] = v
         return key
 
+    if out and name != "strong_mul":
+        return None
     if name == "getitem":
         return f"{a[0]}[{const(p['idx'])}]"
     if name == "transpose":
@@ -203,7 +205,7 @@ def _inline(e, a, ns, strong):
     if name == "sum":
         return f"np.sum({a[0]}, axis={p['axis']!r}, keepdims={p['keepdims']!r})"
     if name == "strong_mul" and not strong:
-        return f"np.multiply({a[0]}, {a[1]})"
+        return f"np.multiply({a[0]}, {a[1]}{', out=' + out if out else ''})"
     return None
 
 
@@ -237,7 +239,7 @@ def codegen(program: Program, strong=True):
         outs = ", ".join(f"v{o.id}" for o in e.outputs)
         if e.prim.multiple_results:
             outs = outs + ","
-        expr = None if k in reuse else _inline(e, args, ns, strong)
+        expr = _inline(e, args, ns, strong, f"v{reuse[k].id}" if k in reuse else None)
         if expr is None:
             fname = f"p{k}"
             ns[fname] = e.prim.impl
