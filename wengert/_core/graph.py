@@ -112,6 +112,14 @@ class Node:
                 "when you call .backward() or autograd.grad(). Pass retain_graph=True to the "
                 "first call if you need to backward through the graph again.")
 
+    def _inplace_error(self, a, v):
+        raise InplaceError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: a tensor of shape {a.shape} and dtype {a.dtype}, saved by "
+            f"{self.name()}, is at version {a._version}; expected version {v}. Use an "
+            f"out-of-place operation (x = x + 1 instead of x += 1) or .clone() the tensor "
+            f"before modifying it.")
+
     def release(self):
         if self.metadata:
             _memory.on_release(self)
@@ -130,52 +138,59 @@ class Node:
             # x.grad to zeros (a symbolic zero would leave .grad unset)
             return tuple(lib.zeros(s, d) if need else None
                          for need, (s, d) in zip(self.needs, self.in_avals))
-        if self.saved is not None:
-            args = self.saved
-            for a, v in zip(args, self.versions):
-                if v != getattr(a, "_version", 0):
-                    raise InplaceError(
-                        f"one of the variables needed for gradient computation has been "
-                        f"modified by an inplace operation: a tensor of shape {a.shape} and "
-                        f"dtype {a.dtype}, saved by {self.name()}, is at version {a._version}; "
-                        f"expected version {v}. Use an out-of-place operation (x = x + 1 "
-                        f"instead of x += 1) or .clone() the tensor before modifying it.")
+        # the fast path (rule on bare ndarrays) needs: nothing recorded, concrete values only
+        raw = prim.raw_vjp and not create_graph and not state.traces
+        saved = self.saved
+        if saved is not None:
+            args = saved
+            raw_args = []
+            for a, v in zip(saved, self.versions):
+                if isinstance(a, Tensor):
+                    if a._version != v:
+                        self._inplace_error(a, v)
+                    if raw:
+                        if type(a) is Tensor:
+                            raw_args.append(a._value)
+                        else:
+                            raw = False
+                elif raw:
+                    raw_args.append(a)
         else:
-            args = tuple(Aval(s, d) for s, d in self.in_avals)
+            args = raw_args = [Aval(s, d) for s, d in self.in_avals]
         out = None
-        if self.saved_out is not None:
-            outs = []
-            for i, o in enumerate(self.saved_out):
-                if create_graph and isinstance(o, Tensor):
-                    o = o._alias()
-                    o._rg = True
-                    o.grad_fn = self
-                    o._output_nr = i
-                outs.append(o)
-            out = tuple(outs) if prim.multiple_results else outs[0]
-        if prim.multiple_results and prim.symbolic_zeros:
-            g = tuple(buf)
-        elif prim.multiple_results:
-            g = tuple(b if b is not None else lib.zeros(s, d)
-                      for b, (s, d) in zip(buf, self.out_avals))
+        saved_out = self.saved_out
+        if saved_out is not None:
+            if create_graph:
+                outs = []
+                for i, o in enumerate(saved_out):
+                    if isinstance(o, Tensor):
+                        o = o._alias()
+                        o._rg = True
+                        o.grad_fn = self
+                        o._output_nr = i
+                    outs.append(o)
+                out = tuple(outs) if prim.multiple_results else outs[0]
+            else:
+                out = saved_out if prim.multiple_results else saved_out[0]
+        if prim.multiple_results:
+            raw = False
+            g = tuple(buf) if prim.symbolic_zeros else tuple(
+                b if b is not None else lib.zeros(s, d) for b, (s, d) in zip(buf, self.out_avals))
         else:
             g = buf[0]
         if prim.vjp is None:
             raise GradientError(f"primitive {prim.name!r} has no reverse-mode (VJP) rule")
-        if (prim.raw_vjp and not create_graph and not state.traces and type(g) is Tensor
-                and all(type(a) is Tensor or not isinstance(a, Tensor) for a in args)
-                and (out is None or type(out) is Tensor)):
-            # fast path: nothing is recorded and every value is concrete, so the rule runs on
-            # bare ndarrays (bind returns ndarrays while state.raw is set)
+        if raw and type(g) is Tensor and (out is None or type(out) is Tensor):
+            # every value is concrete and nothing is recorded: run the rule on bare ndarrays
+            # (bind returns ndarrays while state.raw is set)
             state.raw = True
             try:
                 cts = prim.vjp(self.needs, g._value, None if out is None else out._value,
-                               *[a._value if isinstance(a, Tensor) else a for a in args],
-                               **self.params)
+                               *raw_args, **self.params)
             finally:
                 state.raw = False
-            cts = [None if c is None else c if isinstance(c, Tensor) else
-                   Tensor._wrap(np.asarray(c)) for c in cts]
+            cts = [c if c is None or isinstance(c, Tensor) else Tensor._wrap(np.asarray(c))
+                   for c in cts]
         else:
             cts = prim.vjp(self.needs, g, out, *args, **self.params)
         if len(cts) != n_in:
