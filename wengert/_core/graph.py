@@ -427,10 +427,14 @@ def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=Fal
         for n, nr in targets:
             target_map.setdefault(n, set()).add(nr)
         needed = set()
-        for n in reversed(order):
-            if n in target_map or any(p in needed for p, _ in n.next_functions
-                                      if p is not None):
+        for n in reversed(order):  # inputs before their consumers
+            if n in target_map:
                 needed.add(n)
+                continue
+            for p, _ in n.next_functions:
+                if p in needed:
+                    needed.add(n)
+                    break
     buffers = {}
     for (n, nr), ct in zip(roots, cts):
         buf = buffers.get(n)
