@@ -818,6 +818,104 @@ def _np_put_along_axis(x, idx, v, axis):
     return y
 
 
+# --- issue 3, part 2: selection, in-place writes, gradient/unwrap, polynomials ----------------------------
+def _inplace(write):
+    """A functional view of an in-place NumPy write on a Tensor copy (recorded as x[idx] = v)."""
+    def f(x, *vals):
+        y = x * 1.0
+        write(y, *vals)
+        return y
+    return f
+
+
+def _np_inplace(write):
+    def f(x, *vals):
+        y = np.array(x, copy=True)
+        write(y, *vals)
+        return y
+    return f
+
+
+_CHOICE = np.array([[0, 1, 2, 0], [1, 1, 0, 2], [2, 0, 1, 1]])
+_MASK_W = np.array([[True, False, True, False], [False, True, True, False], [True] * 4])
+add(
+    Op("asanyarray", "asanyarray", wnp.asanyarray, (Arg((3,)),), np.asanyarray, cstep=True),
+    Op("ascontiguousarray", "ascontiguousarray", wnp.ascontiguousarray, (Arg(()),),
+       np.ascontiguousarray),
+    Op("asfortranarray", "asfortranarray", wnp.asfortranarray, (Arg((2, 2)),),
+       np.asfortranarray),
+    Op("require", "require", wnp.require, (Arg((2,)),), np.require),
+    Op("asarray_chkfinite", "asarray_chkfinite", wnp.asarray_chkfinite, (Arg((2,)),),
+       np.asarray_chkfinite),
+    Op("choose", "choose", lambda x, y: wnp.choose(_CHOICE, [x, y, 2.0]),
+       (Arg((3, 4)), Arg((4,))), lambda x, y: np.choose(_CHOICE, [x, y, 2.0]), cstep=True),
+    Op("compress", "compress", lambda x: wnp.compress([True, False, True], x, axis=1),
+       (Arg((2, 3)),), lambda x: np.compress([True, False, True], x, axis=1)),
+    Op("extract", "extract", lambda x: wnp.extract(_MASK_W, x), (Arg((3, 4)),),
+       lambda x: np.extract(_MASK_W, x)),
+    Op("trim_zeros", "trim_zeros",
+       lambda x: wnp.trim_zeros(wnp.concatenate([np.zeros(2), x, np.zeros(1)])),
+       (Arg((3,), "nonzero"),), lambda x: np.trim_zeros(np.concatenate([np.zeros(2), x,
+                                                                         np.zeros(1)]))),
+    Op("piecewise", "piecewise",
+       lambda x: wnp.piecewise(x, [_MASK_W, ~_MASK_W & (x > 0)], [wnp.sin, lambda v: v ** 2,
+                                                                  0.5]),
+       (Arg((3, 4), "nonzero"),),
+       lambda x: np.piecewise(x, [_MASK_W, ~_MASK_W & (x > 0)], [np.sin, lambda v: v ** 2,
+                                                                 0.5])),
+    Op("apply_along_axis", "apply_along_axis",
+       lambda x: wnp.apply_along_axis(lambda v: wnp.cumsum(v) * v[0], 1, x), (Arg((2, 3)),),
+       lambda x: np.apply_along_axis(lambda v: np.cumsum(v) * v[0], 1, x)),
+    Op("apply_over_axes", "apply_over_axes", lambda x: wnp.apply_over_axes(wnp.sum, x, [0, 2]),
+       (Arg((2, 3, 2)),), lambda x: np.apply_over_axes(np.sum, x, [0, 2])),
+    Op("fromfunction", "fromfunction",
+       lambda s: wnp.fromfunction(lambda i, j: i * s + j * s ** 2, (2, 3)), (Arg(()),),
+       lambda s: np.fromfunction(lambda i, j: i * s + j * s ** 2, (2, 3))),
+    Op("block", "block", lambda a, b, c: wnp.block([[a, b], [c, 1.0]]),
+       (Arg((2, 2)), Arg((2, 1)), Arg((1, 2))), lambda a, b, c: np.block([[a, b], [c, 1.0]]),
+       cstep=True),
+    Op("fill_diagonal", "fill_diagonal", _inplace(wnp.fill_diagonal),
+       (Arg((3, 4)), Arg(())), _np_inplace(np.fill_diagonal)),
+    Op("put", "put", _inplace(lambda y, v: wnp.put(y, [0, 5, -1], v)),
+       (Arg((3, 4)), Arg((2,))), _np_inplace(lambda y, v: np.put(y, [0, 5, -1], v))),
+    Op("putmask", "putmask", _inplace(lambda y, v: wnp.putmask(y, _MASK_W, v)),
+       (Arg((3, 4)), Arg((5,))), _np_inplace(lambda y, v: np.putmask(y, _MASK_W, v))),
+    Op("place", "place", _inplace(lambda y, v: wnp.place(y, _MASK_W, v)),
+       (Arg((3, 4)), Arg((3,))), _np_inplace(lambda y, v: np.place(y, _MASK_W, v))),
+    Op("copyto", "copyto", _inplace(lambda y, v: wnp.copyto(y, v, where=_MASK_W)),
+       (Arg((3, 4)), Arg((4,))), _np_inplace(lambda y, v: np.copyto(y, v, where=_MASK_W))),
+    Op("gradient", "gradient", wnp.gradient, (Arg((5,)),), np.gradient, cstep=True),
+    Op("gradient[coords,edge_order=2,axes]", "gradient",
+       lambda f, xs: wnp.gradient(f, xs, 0.5, edge_order=2),
+       (Arg((4, 3)), Arg((4,), "grid")),
+       lambda f, xs: np.gradient(f, xs, 0.5, edge_order=2), value_rtol=1e-12),
+    Op("unwrap", "unwrap", wnp.unwrap, (Arg((6,), "distinct"),), np.unwrap),
+    Op("polyadd", "polyadd", wnp.polyadd, (Arg((3,)), Arg((2,))), np.polyadd, cstep=True),
+    Op("polysub", "polysub", wnp.polysub, (Arg((2,)), Arg((3,))), np.polysub, cstep=True),
+    Op("polymul", "polymul", wnp.polymul, (Arg((3,)), Arg((2,))), np.polymul, cstep=True,
+       value_rtol=1e-12),
+    Op("polyder", "polyder", lambda p: wnp.polyder(p, 2), (Arg((4,)),),
+       lambda p: np.polyder(p, 2), cstep=True),
+    Op("polyint", "polyint", lambda p, k: wnp.polyint(p, 2, k=k), (Arg((3,)), Arg((2,))),
+       lambda p, k: np.polyint(p, 2, k=k), cstep=True),
+    # polydiv trims remainder entries that are allclose to 0 (atol 1e-8): float32 rounding
+    # keeps ones that float64 drops, so its output shape depends on the precision; float64 only
+    Op("polydiv", "polydiv", lambda u, v: _wflat(wnp.polydiv(u, v)),
+       (Arg((4,), dtype=np.float64), Arg((2,), "nonzero", dtype=np.float64)),
+       lambda u, v: _nflat(np.polydiv(u, v)), value_rtol=1e-12, f32=False),
+    Op("vander", "vander", lambda x: wnp.vander(x, 4), (Arg((3,)),),
+       lambda x: np.vander(x, 4), cstep=True),
+    Op("polyfit", "polyfit", lambda x, y: wnp.polyfit(x, y, 2), (Arg((6,), "grid"), Arg((6,))),
+       lambda x, y: np.polyfit(x, y, 2), value_rtol=1e-10, f32=False),
+    Op("poly", "poly", wnp.poly, (Arg((3,)),), np.poly, cstep=True, value_rtol=1e-12),
+    Op("roots", "roots", wnp.roots, (Arg((3,), "distinct"),),
+       lambda p: np.roots(p), value_rtol=1e-10, f32=False),
+    Op("geomspace", "geomspace", lambda a, b: wnp.geomspace(a, b, 5),
+       (Arg((), "pos"), Arg((), "pos")), lambda a, b: np.geomspace(a, b, 5), value_rtol=1e-12),
+)
+if wnp.i0 is not None:
+    add(Op("i0", "i0", wnp.i0, (Arg((3,)),), np.i0, value_rtol=1e-12))
+
 _ids = [op.id for op in OPS]
 assert len(_ids) == len(set(_ids)), "duplicate op ids: " + str(
     sorted({i for i in _ids if _ids.count(i) > 1}))
@@ -863,3 +961,12 @@ NONDIFF += [  # issue 3 additions
             lambda x: np.nanargmax(x, axis=1)),
     NonDiff("nanargmin", wnp.nanargmin, (Arg((3, 4), "with_nan"),), np.nanargmin),
 ]
+
+
+# --- NumPy's predicates on wengert values (wengert/numpy/_predicates.py) -------------------------
+NONDIFF += [
+    NonDiff("isclose", lambda x, y: wnp.isclose(x, y, atol=0.5), (Arg((3, 4)), Arg((4,))),
+            lambda x, y: np.isclose(x, y, atol=0.5)),
+] + [NonDiff(n, getattr(wnp, n), (Arg((5,)),), getattr(np, n))
+     for n in ["iscomplex", "isreal", "isneginf", "isposinf"]]
+add(Op("real_if_close", "real_if_close", wnp.real_if_close, (Arg((3, 2)),), np.real_if_close))

@@ -131,6 +131,10 @@ def test_logsumexp_at_1000_and_with_zero_weights(lse):
     a, b = np.array([1000.0, 0.0]), np.array([0.0, 1.0])
     assert lse(a, b=b).item() == 0.0 == sps.logsumexp(a, b=b)
     np.testing.assert_array_equal(_grad(lambda v: lse(v, b=b), a), [0.0, 1.0])
+    # the derivative in a weight is e^(a - lse), also where the weight is 0
+    a, b = np.array([3.0, 0.0, 1.0]), np.array([0.0, 1.0, 2.0])
+    np.testing.assert_allclose(_grad(lambda w: lse(a, b=w), b),
+                               np.exp(a - sps.logsumexp(a, b=b)), rtol=1e-14)
 
 
 def test_logsumexp_complex_uses_a_real_shift():
@@ -162,7 +166,7 @@ def test_log_softmax_at_1000(lsm):
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_vector_norm_at_zero_has_zero_subgradient(ord, dtype):
     x = np.zeros(3, dtype)
-    f = lambda a: wnp.linalg.norm(a, ord)  # noqa: E731
+    f = lambda a: wnp.linalg.norm(a, ord)
     assert f(x).item() == np.linalg.norm(x, ord) == 0.0
     (g,) = wg.vjp(f, x)[1](1.0)
     np.testing.assert_array_equal(g, np.zeros(3, dtype))
@@ -242,7 +246,7 @@ def test_prod_with_zeros_all_dtypes(dtype):
 def test_where_sqrt_untaken_branch():
     """grad of where(x > 0, sqrt(x), 0) at x = -1 is 0 (NaN without strong zeros), and
     1/(2 sqrt x) where the branch is taken; the same in forward mode and at second order."""
-    f = lambda x: wnp.where(x > 0, wnp.sqrt(x), 0.0)  # noqa: E731
+    f = lambda x: wnp.where(x > 0, wnp.sqrt(x), 0.0)
     x = np.array([-1.0, 4.0])
     with np.errstate(invalid="ignore"):  # NumPy's own warning for sqrt(-1) in the forward pass
         np.testing.assert_array_equal(_grad(f, x), [0.0, 0.25])
@@ -260,7 +264,7 @@ def test_where_sqrt_untaken_branch():
 
 
 def test_where_sin_x_over_x_at_zero():
-    f = lambda x: wnp.where(x != 0, wnp.sin(x) / x, 1.0)  # noqa: E731
+    f = lambda x: wnp.where(x != 0, wnp.sin(x) / x, 1.0)
     x = np.array([0.0, 0.5])
     ref = (np.cos(0.5) * 0.5 - np.sin(0.5)) / 0.25
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -323,7 +327,7 @@ def test_strong_zero_is_quiet():
     """0 * inf inside a rule is skipped, not evaluated and overwritten: no RuntimeWarning
     (the suite runs with warnings as errors) and no NaN, in both modes."""
     y = np.array([np.inf, 2.0])
-    f = lambda x: wnp.where(np.isfinite(y), x * y, 0.0)  # noqa: E731
+    f = lambda x: wnp.where(np.isfinite(y), x * y, 0.0)
     x = np.array([3.0, 5.0])
     np.testing.assert_array_equal(_grad(f, x), [0.0, 2.0])
     np.testing.assert_array_equal(_jvp(f, x, [1.0, 1.0]), [0.0, 2.0])
@@ -354,7 +358,7 @@ def test_strong_zero_keeps_genuine_infinities_and_nans():
 def test_strong_zeros_can_be_switched_off(monkeypatch):
     """STRONG_ZEROS = False restores plain products (the benchmark's baseline): the untaken
     branch then leaks NaN, as in JAX and PyTorch."""
-    f = lambda x: wnp.where(x > 0, wnp.sqrt(x), 0.0)  # noqa: E731
+    f = lambda x: wnp.where(x > 0, wnp.sqrt(x), 0.0)
     monkeypatch.setattr(family, "STRONG_ZEROS", False)
     with np.errstate(invalid="ignore"):
         assert np.isnan(_grad(f, [-1.0])[0])
@@ -368,3 +372,26 @@ def test_max_with_nan_gives_the_nan_entry_the_cotangent():
     assert np.isnan(wnp.max(x).item())
     np.testing.assert_array_equal(_grad(wnp.max, x), [0.0, 0.5, 0.0, 0.5])
     np.testing.assert_array_equal(_jvp(wnp.min, x, [1.0, 2.0, 3.0, 4.0]), 3.0)
+
+
+def test_strong_mul_primitives():
+    """strong_mul(g, d) = g * d, 0 where g == 0; strong_mul2(a, b) = a * b, 0 where a == 0 or
+    b == 0.  On finite inputs both are the plain product, to every order (their rules are
+    checked by finite differences); on non-finite ones only the zeros differ from IEEE."""
+    from wengert._core.primitive import bind
+
+    sm, sm2 = family.strong_mul_p, family.strong_mul2_p
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    for p in (sm, sm2):
+        check_grads(lambda x, y, p=p: bind(p, x, y), [a, b], order=3)
+        check_grads(lambda x, y, p=p: bind(p, x, y), [a + 1j * a, b], order=2)
+    g = np.array([0.0, 0.0, 1.0, np.inf, 2.0])
+    d = np.array([np.inf, np.nan, np.inf, 0.0, 3.0])
+    with np.errstate(invalid="ignore"):  # inf * 0 with a nonzero g is NaN, and warns
+        np.testing.assert_array_equal(bind(sm, g, d).numpy(), [0.0, 0.0, np.inf, np.nan, 6.0])
+    np.testing.assert_array_equal(bind(sm2, g, d).numpy(), [0.0, 0.0, np.inf, 0.0, 6.0])
+    # jit may hand the impl a dead input as the output buffer
+    out = d.copy()
+    np.testing.assert_array_equal(family._strong_mul_impl(g[:3], out[:3], out=out[:3]),
+                                  [0.0, 0.0, np.inf])

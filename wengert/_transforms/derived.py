@@ -62,14 +62,28 @@ def _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks):
     return out_td.unflatten(per_out)
 
 
-def jacfwd(fun, argnums=0, has_aux=False):
+def _check_holomorphic(diff, api):
+    """JAX's ``holomorphic=True`` contract: the differentiated inputs are complex."""
+    for x in tree_flatten(diff)[0]:
+        if not np.issubdtype(_np_dtype(x), np.complexfloating):
+            from .._errors import DTypeError
+            raise DTypeError(
+                f"{api}(..., holomorphic=True) needs complex inputs, but an argument has dtype "
+                f"{_np_dtype(x)}. Pass complex values (e.g. x + 0j), or drop holomorphic=True.")
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     """Jacobian by forward mode: one batched JVP over the basis of each input leaf.
 
     Returns ``out.shape + in.shape`` per (output leaf, input leaf), nested as the output
-    pytree of the input pytree; with ``has_aux``, ``(jacobian, aux)``."""
+    pytree of the input pytree; with ``has_aux``, ``(jacobian, aux)``.  For complex inputs
+    the result is the complex (holomorphic) Jacobian; ``holomorphic=True`` (JAX's flag)
+    additionally checks that the inputs are complex."""
 
     def jac(*args, **kwargs):
         single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        if holomorphic:
+            _check_holomorphic(diff, "jacfwd")
         in_leaves, in_td = tree_flatten(diff)
         if not in_leaves:
             raise ValueError("jacfwd: the differentiated arguments contain no arrays")
@@ -122,11 +136,14 @@ def _jacrev_from_pullback(out, pullback, diff, single):
     return _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks)
 
 
-def jacrev(fun, argnums=0, has_aux=False):
-    """Jacobian by reverse mode: one batched VJP over the basis of each output leaf."""
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian by reverse mode: one batched VJP over the basis of each output leaf
+    (``holomorphic=True``: as jacfwd)."""
 
     def jac(*args, **kwargs):
         single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        if holomorphic:
+            _check_holomorphic(diff, "jacrev")
         res = vjp(partial, *diff, has_aux=has_aux)
         out, pullback = res[0], res[1]
         result = _jacrev_from_pullback(out, lambda c: pullback(c), diff, single)
@@ -139,7 +156,7 @@ def _size(tree):
     return sum(int(np.prod(_np_shape(x), dtype=np.int64)) for x in tree_flatten(tree)[0])
 
 
-def jacobian(fun, argnums=0, has_aux=False, mode="auto"):
+def jacobian(fun, argnums=0, has_aux=False, mode="auto", holomorphic=False):
     """Jacobian, choosing the mode from the sizes (chapter §4.5): forward mode when the
     number of inputs n is smaller than the number of outputs m (a tall Jacobian: n batched
     JVPs), reverse mode otherwise (m batched VJPs).  ``mode="forward"``/``"reverse"`` forces
@@ -150,8 +167,10 @@ def jacobian(fun, argnums=0, has_aux=False, mode="auto"):
     def jac(*args, **kwargs):
         if mode == "forward":
             jac.last_mode = "forward"
-            return jacfwd(fun, argnums, has_aux)(*args, **kwargs)
+            return jacfwd(fun, argnums, has_aux, holomorphic)(*args, **kwargs)
         single, diff, partial = _split_args(fun, args, kwargs, argnums)
+        if holomorphic:
+            _check_holomorphic(diff, "jacobian")
         res = vjp(partial, *diff, has_aux=has_aux)
         out, pullback = res[0], res[1]
         n, m = _size(diff), _size(out)
@@ -167,9 +186,10 @@ def jacobian(fun, argnums=0, has_aux=False, mode="auto"):
     return jac
 
 
-def hessian(fun, argnums=0, has_aux=False):
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """Hessian as forward-over-reverse: ``jacfwd(jacrev(fun))``; shape ``in.shape + in.shape``."""
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+                  has_aux=has_aux, holomorphic=holomorphic)
 
 
 def hvp(fun, x, v, *args):

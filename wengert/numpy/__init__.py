@@ -286,6 +286,44 @@ from ._predicates import (  # NumPy's predicates on wengert values (no derivativ
 )
 from ._index_tricks import c_ as c_, r_ as r_
 from . import random as random
+from ._manip import linalg_cross as _linalg_cross
+from ._manip import (  # issue 3, part 2
+    apply_along_axis as apply_along_axis,
+    apply_over_axes as apply_over_axes,
+    asanyarray as asanyarray,
+    asarray_chkfinite as asarray_chkfinite,
+    ascontiguousarray as ascontiguousarray,
+    asfortranarray as asfortranarray,
+    block as block,
+    choose as choose,
+    compress as compress,
+    copyto as copyto,
+    extract as extract,
+    fill_diagonal as fill_diagonal,
+    fromfunction as fromfunction,
+    piecewise as piecewise,
+    place as place,
+    put as put,
+    putmask as putmask,
+    require as require,
+    trim_zeros as trim_zeros,
+)
+from ._statistics import (  # issue 3, part 2
+    geomspace as geomspace,
+    gradient as gradient,
+    i0 as i0,
+    poly as poly,
+    polyadd as polyadd,
+    polyder as polyder,
+    polydiv as polydiv,
+    polyfit as polyfit,
+    polyint as polyint,
+    polymul as polymul,
+    polysub as polysub,
+    roots as roots,
+    unwrap as unwrap,
+    vander as vander,
+)
 
 # dtypes and constants, so that `wnp.float32`, `wnp.pi`, `wnp.newaxis` work as in NumPy
 from numpy import (  # noqa: E402
@@ -392,6 +430,20 @@ _F.update({  # predicates (see _predicates.py)
     _np.array_equiv: array_equiv, _np.iscomplex: iscomplex, _np.isreal: isreal,
     _np.iscomplexobj: iscomplexobj, _np.isrealobj: isrealobj, _np.isneginf: isneginf,
     _np.isposinf: isposinf, _np.real_if_close: real_if_close,
+})
+_F.update({  # issue 3, part 2
+    _np.asanyarray: asanyarray, _np.ascontiguousarray: ascontiguousarray,
+    _np.asfortranarray: asfortranarray, _np.require: require,
+    _np.asarray_chkfinite: asarray_chkfinite, _np.choose: choose, _np.compress: compress,
+    _np.extract: extract, _np.trim_zeros: trim_zeros, _np.piecewise: piecewise,
+    _np.apply_along_axis: apply_along_axis, _np.apply_over_axes: apply_over_axes,
+    _np.fromfunction: fromfunction, _np.block: block, _np.fill_diagonal: fill_diagonal,
+    _np.put: put, _np.putmask: putmask, _np.place: place, _np.copyto: copyto,
+    _np.gradient: gradient, _np.unwrap: unwrap, _np.polyadd: polyadd, _np.polysub: polysub,
+    _np.polymul: polymul, _np.polyder: polyder, _np.polyint: polyint, _np.vander: vander,
+    _np.polyfit: polyfit, _np.roots: roots, _np.poly: poly, _np.polydiv: polydiv,
+    _np.geomspace: geomspace, _np.i0: i0,
+    _np.linalg.cross: _linalg_cross,
 })
 _dispatch._ACCUMULATORS.update({
     _np.add: lambda a, axis=0, dtype=None: cumsum(a, axis=axis, dtype=dtype),

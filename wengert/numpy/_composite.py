@@ -103,8 +103,12 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     axis = sh._normalize_axes(axis, ndim_of(a))
     m = _safe_max(a, axis, skip)
     d = ew.subtract(a, m)
-    if skip is not None:  # a skipped entry above the shift would overflow exp (then * 0)
-        d = ew.where(skip, -np.inf, d)
+    if skip is not None:
+        # a skipped entry far above the shift would overflow exp, and inf * 0 is NaN; capped
+        # just below the overflow (709 for float64, 88 for float32), its weight's derivative
+        # e^(a - lse) stays exact up to there
+        cap = float(np.floor(np.log(np.finfo(dtype_of(d)).max)))
+        d = ew.where(ew.logical_and(skip, ew.greater(real(d), cap)), cap, d)
     e = ew.exp(d)
     if b is not None:
         e = ew.multiply(e, b)

@@ -73,7 +73,7 @@ def _finite(d):
     if kind == "f" or kind == "c":
         if d.size == 1:  # scalar code: no reduction call
             return cmath.isfinite(d.item())
-        return bool(np.isfinite(d).all())
+        return np.count_nonzero(np.isfinite(d)) == d.size  # cheaper than .all() when small
     if isinstance(d, (float, complex)):
         return cmath.isfinite(d)
     return True

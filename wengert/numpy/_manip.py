@@ -950,3 +950,312 @@ def _pad_constant(x, widths, values):
             x = _cat([_block_like(x, ax, b, vb) if b else None, x,
                       _block_like(x, ax, a, va) if a else None], ax)
     return x
+
+
+# --- conversions that are the identity on tensors ---------------------------------------------------------
+def asanyarray(a, dtype=None, order=None, *, like=None):
+    from ._creation import asarray
+    return asarray(a, dtype=dtype)
+
+
+def ascontiguousarray(a, dtype=None, *, like=None):
+    """``asarray`` with at least one dimension (memory layout is NumPy's business)."""
+    return sh.atleast_1d(asanyarray(a, dtype))
+
+
+asfortranarray = ascontiguousarray
+
+
+def require(a, dtype=None, requirements=None, *, like=None):
+    return asanyarray(a, dtype)
+
+
+def asarray_chkfinite(a, dtype=None, order=None):
+    a = asanyarray(a, dtype)
+    v = concrete_value(a)
+    if v.dtype.kind in "fc" and not np.isfinite(v).all():
+        raise ValueError("array must not contain infs or NaNs")
+    return a
+
+
+# --- selection ----------------------------------------------------------------------------------------------
+def choose(a, choices, out=None, mode="raise"):
+    """``choices[a]`` elementwise (the index ``a`` is integer: no derivative); differentiable
+    in the choices."""
+    if out is not None:
+        raise UnsupportedError("choose(..., out=...) writes in place; use the returned value")
+    idx = _static_ints(a, "choose's index array")
+
+    def weak(c):  # Python scalars promote weakly (NEP 50)
+        return c if type(c) in (int, float, complex) else dtype_of(_arr(c))
+
+    dt = np.result_type(*[weak(c) for c in choices])
+    choices = [sh.astype(_arr(c), dt) for c in choices]
+    n = len(choices)
+    if mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        idx = np.clip(idx, 0, n - 1)
+    elif idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError("invalid entry in choice array")
+    shape = np.broadcast_shapes(idx.shape, *[tuple(shape_of(c)) for c in choices])
+    stacked = sh.stack([sh.broadcast_to(c, shape) for c in choices])
+    return sh.getitem(take_along_axis(stacked, np.broadcast_to(idx, shape)[None], 0), 0)
+
+
+def compress(condition, a, axis=None, out=None):
+    if out is not None:
+        raise UnsupportedError("compress(..., out=...) writes in place; use the returned value")
+    cond = np.asarray(concrete_value(condition) if isinstance(condition, Tensor) else condition)
+    if cond.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    a = _arr(a)
+    if axis is None:
+        a, axis = sh.ravel(a), 0
+    axis = _axis1(axis, ndim_of(a))
+    keep = np.nonzero(cond)[0]
+    if keep.size and keep[-1] >= shape_of(a)[axis]:
+        raise IndexError(f"index {keep[-1]} is out of bounds for axis {axis} with size "
+                         f"{shape_of(a)[axis]}")
+    return sh.getitem(a, _slice_at(axis, keep, ndim_of(a)))
+
+
+def extract(condition, arr):
+    cond = np.asarray(concrete_value(condition) if isinstance(condition, Tensor) else condition)
+    return sh.getitem(sh.ravel(_arr(arr)), np.nonzero(cond.ravel())[0])
+
+
+def trim_zeros(filt, trim="fb", axis=None):
+    """``filt`` without leading/trailing zeros (positions read from its values)."""
+    trim = trim.lower()
+    if trim not in ("f", "b", "fb", "bf"):
+        raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
+    a = _arr(filt)
+    v = concrete_value(a)
+    nd = v.ndim
+    axes = tuple(range(nd)) if axis is None else sh._normalize_axes(axis, nd)
+    nz = np.nonzero(v)
+    idx = [slice(None)] * nd
+    for ax in axes:
+        if nz[ax].size == 0:
+            idx[ax] = slice(0, 0)
+            continue
+        start = int(nz[ax].min()) if "f" in trim else 0
+        stop = int(nz[ax].max()) + 1 if "b" in trim else v.shape[ax]
+        idx[ax] = slice(start, stop)
+    return sh.getitem(a, tuple(idx))
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """NumPy's ``piecewise``: each function sees only the elements of its condition (a
+    constant fills them); differentiable through the functions."""
+    x = _arr(x)
+    n2 = len(funclist)
+    if isinstance(condlist, Tensor):
+        condlist = concrete_value(condlist)
+    elif isinstance(condlist, (list, tuple)):
+        condlist = [concrete_value(c) if isinstance(c, Tensor) else c for c in condlist]
+    if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray))
+                                 and ndim_of(x) != 0):
+        condlist = [condlist]  # NumPy's rule: one condition, not a list of them
+    conds = np.asarray([concrete_value(c) if isinstance(c, Tensor) else np.asarray(c)
+                        for c in condlist], dtype=bool)
+    if len(conds) == n2 - 1:
+        conds = np.concatenate([conds, ~np.any(conds, axis=0, keepdims=True)], axis=0)
+    if len(conds) != n2:
+        raise ValueError(f"with {len(conds)} condition(s), either {len(conds)} or "
+                         f"{len(conds) + 1} functions are expected")
+    y = Tensor._wrap(np.zeros(shape_of(x), dtype=dtype_of(x)))
+    for cond, func in zip(conds, funclist):
+        cond = np.broadcast_to(cond, shape_of(x))
+        if not callable(func):
+            y = sh.index_update(y, cond, sh.astype(_arr(func), dtype_of(x)))
+        else:
+            vals = sh.getitem(x, cond)
+            if int(np.prod(shape_of(vals), dtype=np.int64)) > 0:
+                y = sh.index_update(y, cond, sh.astype(_arr(func(vals, *args, **kw)),
+                                                       dtype_of(x)))
+    return y
+
+
+# --- functions applied along axes ------------------------------------------------------------------------
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    arr = _arr(arr)
+    nd = ndim_of(arr)
+    axis = _axis1(axis, nd)
+    moved = sh.moveaxis(arr, axis, -1)
+    outer = tuple(shape_of(moved))[:-1]
+    if int(np.prod(outer, dtype=np.int64)) == 0:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    res = [_arr(func1d(moved[ind], *args, **kwargs)) for ind in np.ndindex(outer)]
+    inner = tuple(shape_of(res[0]))
+    out = sh.reshape(sh.stack(res), outer + inner)
+    k = len(inner)
+    order = (tuple(range(axis)) + tuple(range(len(outer), len(outer) + k))
+             + tuple(range(axis, len(outer))))
+    return sh.transpose(out, order)
+
+
+def apply_over_axes(func, a, axes):
+    val = _arr(a)
+    n = ndim_of(val)
+    if np.ndim(axes) == 0:
+        axes = (axes,)
+    for axis in axes:
+        if axis < 0:
+            axis = n + axis
+        res = _arr(func(val, axis))
+        if ndim_of(res) == ndim_of(val):
+            val = res
+        else:
+            res = sh.expand_dims(res, axis)
+            if ndim_of(res) != ndim_of(val):
+                raise ValueError("function is not returning an array of the correct shape")
+            val = res
+    return val
+
+
+def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
+    """``function(*indices)`` with the index grids as (constant) Tensors: differentiable
+    through whatever ``function`` closes over."""
+    grids = np.indices(shape, dtype=dtype)
+    return function(*[Tensor._wrap(g) for g in grids], **kwargs)
+
+
+# --- block ------------------------------------------------------------------------------------------------------
+def _block_depth(x, where="arrays"):
+    if isinstance(x, tuple):
+        raise TypeError(f"{where} is a tuple. Only lists can be used to arrange blocks, and "
+                        "np.block does not allow implicit conversion from tuple to ndarray.")
+    if isinstance(x, list):
+        if not x:
+            raise ValueError(f"List at {where} cannot be empty")
+        depths = {_block_depth(v, f"{where}[{i}]")[0] for i, v in enumerate(x)}
+        if len(depths) != 1:
+            raise ValueError(f"List depths are mismatched at {where}")
+        nds = [_block_depth(v)[1] for v in x]
+        return depths.pop() + 1, builtins.max(nds)
+    return 0, ndim_of(_arr(x))
+
+
+def block(arrays):
+    """NumPy's ``block``: nested lists of arrays joined along the last axes."""
+    depth, max_nd = _block_depth(arrays)
+    nd = builtins.max(depth, max_nd)
+
+    def rec(x, level):
+        if level == depth:
+            x = _arr(x)
+            return sh.reshape(x, (1,) * (nd - ndim_of(x)) + tuple(shape_of(x)))
+        return sh.concatenate([rec(v, level + 1) for v in x], axis=-(depth - level))
+
+    if depth == 0:
+        return sh.copy(_arr(arrays))
+    return rec(arrays, 0)
+
+
+# --- writes into an existing Tensor (in place, recorded like x[idx] = v) ------------------------------------
+def _write(arr, idx, values, name):
+    if not isinstance(arr, Tensor):
+        if isinstance(values, Tensor) and type(values) is Tensor and not values._rg:
+            values = concrete_value(values)  # a constant: NumPy's own write
+        if isinstance(values, Tensor):
+            raise UnsupportedError(
+                f"{name}: writing a wengert Tensor into a NumPy array would drop its gradient; "
+                "convert the array with wnp.asarray(arr) first (the write then happens on the "
+                "Tensor and is recorded).")
+        arr[idx] = values
+        return None
+    arr[idx] = values
+    return None
+
+
+def _cyclic(values, count, dt):
+    v = sh.ravel(sh.astype(_arr(values), dt))
+    if count == 0:
+        return sh.getitem(v, slice(0, 0))
+    if shape_of(v)[0] == 0:
+        raise ValueError("cannot write from an empty array of values")
+    return resize(v, (count,))
+
+
+def fill_diagonal(a, val, wrap=False):
+    """NumPy's ``fill_diagonal``, in place on a Tensor (recorded: the gradient reaches ``val``
+    and the untouched entries)."""
+    shape = tuple(shape_of(a))
+    if len(shape) < 2:
+        raise ValueError("array must be at least 2-d")
+    end = None
+    if len(shape) == 2:
+        step = shape[1] + 1
+        if not wrap:
+            end = shape[1] * shape[1]
+    else:
+        if not np.all(np.diff(shape) == 0):
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + int(np.cumprod(shape[:-1]).sum())
+    flat = np.arange(int(np.prod(shape, dtype=np.int64)))[:end:step]
+    idx = np.unravel_index(flat, shape)
+    _write(a, idx, _cyclic(val, flat.size, dtype_of(a)) if np.ndim(val) or isinstance(
+        val, Tensor) else val, "fill_diagonal")
+
+
+def put(a, ind, v, mode="raise"):
+    """``a.flat[ind] = v`` (``v`` repeated as needed), in place on a Tensor."""
+    shape = tuple(shape_of(a))
+    size = int(np.prod(shape, dtype=np.int64))
+    ind = _static_ints(ind, "put's indices").ravel()
+    if mode == "wrap":
+        ind = ind % size
+    elif mode == "clip":
+        ind = np.clip(ind, 0, size - 1)
+    else:
+        if ind.size and (ind.max() >= size or ind.min() < -size):
+            raise IndexError(f"index {ind.max()} is out of bounds for axis 0 with size {size}")
+        ind = ind % size if size else ind
+    _write(a, np.unravel_index(ind, shape), _cyclic(v, ind.size, dtype_of(a)), "put")
+
+
+def putmask(a, mask, values):
+    """NumPy's ``putmask``: ``a.flat[i] = values.flat[i % values.size]`` where ``mask``."""
+    shape = tuple(shape_of(a))
+    m = np.broadcast_to(np.asarray(concrete_value(mask) if isinstance(mask, Tensor) else mask,
+                                   dtype=bool), shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    flat = np.nonzero(m.ravel())[0]
+    v = sh.ravel(sh.astype(_arr(values), dtype_of(a)))
+    nv = shape_of(v)[0]
+    if nv == 0:
+        return None
+    src = sh.getitem(v, flat % nv) if nv != size else sh.getitem(v, flat)
+    return _write(a, np.unravel_index(flat, shape), src, "putmask")
+
+
+def place(arr, mask, vals):
+    """NumPy's ``place``: the masked positions take ``vals`` in order (repeated)."""
+    shape = tuple(shape_of(arr))
+    m = np.asarray(concrete_value(mask) if isinstance(mask, Tensor) else mask, dtype=bool)
+    flat = np.nonzero(m.ravel())[0]
+    return _write(arr, np.unravel_index(flat, shape), _cyclic(vals, flat.size, dtype_of(arr)),
+                  "place")
+
+
+def copyto(dst, src, casting="same_kind", where=True):
+    """``dst[...] = src`` where ``where``, in place on a Tensor."""
+    shape = tuple(shape_of(dst))
+    src = sh.broadcast_to(sh.astype(_arr(src), dtype_of(dst)), shape)
+    if where is True:
+        return _write(dst, Ellipsis, src, "copyto")
+    w = np.broadcast_to(np.asarray(concrete_value(where) if isinstance(where, Tensor)
+                                   else where, dtype=bool), shape)
+    return _write(dst, w, sh.getitem(src, w), "copyto")
+
+
+def linalg_cross(x1, x2, /, *, axis=-1):
+    """``numpy.linalg.cross``: the cross product of 3-element vectors (array API)."""
+    x1, x2 = _arr(x1), _arr(x2)
+    if shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                         f"they are {shape_of(x1)[axis]} and {shape_of(x2)[axis]} "
+                         "dimensional instead.")
+    return cross(x1, x2, axis=axis)

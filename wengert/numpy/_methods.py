@@ -477,6 +477,39 @@ METHODS = {
 }
 
 
+
+def _sort_inplace(self, axis=-1, kind=None, order=None, *, stable=None):
+    """``ndarray.sort``: sorts in place (recorded: the derivative follows the elements)."""
+    from ._manip import sort
+    _inplace(lambda x: sort(x, axis=axis, kind=kind, order=order), "sort")(self)
+
+
+def _partition_inplace(self, kth, axis=-1, kind="introselect", order=None):
+    from ._manip import partition
+    _inplace(lambda x: partition(x, kth, axis=axis, kind=kind, order=order), "partition")(self)
+
+
+def _more_methods():
+    """ndarray methods of the functions added with issue 3 (NumPy's signatures)."""
+    from . import _manip as mp
+    from . import _statistics as st
+    return {
+        "cumsum": lambda self, axis=None, dtype=None, out=None: st.cumsum(self, axis, dtype, out),
+        "cumprod": lambda self, axis=None, dtype=None, out=None: st.cumprod(self, axis, dtype,
+                                                                            out),
+        "trace": lambda self, offset=0, axis1=0, axis2=1, dtype=None, out=None: mp.trace(
+            self, offset, axis1, axis2, dtype, out),
+        "diagonal": lambda self, offset=0, axis1=0, axis2=1: mp.diagonal(self, offset, axis1,
+                                                                         axis2),
+        "repeat": lambda self, repeats, axis=None: mp.repeat(self, repeats, axis),
+        "argsort": lambda self, axis=-1, kind=None, order=None, *, stable=None: mp.argsort(
+            self, axis, kind, order, stable=stable),
+        "argpartition": lambda self, kth, axis=-1, kind="introselect", order=None: (
+            mp.argpartition(self, kth, axis, kind, order)),
+        "sort": _sort_inplace, "partition": _partition_inplace,
+    }
+
 def install():
+    METHODS.update(_more_methods())
     for name, fn in METHODS.items():
         setattr(Tensor, name, fn)

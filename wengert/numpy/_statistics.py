@@ -562,6 +562,8 @@ def _quantile(a, q, axis, method, keepdims, nan_policy, name):
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {_METHODS}")
     a = _arr(a)
+    if "median" not in name and np.issubdtype(dtype_of(a), np.complexfloating):
+        raise TypeError(f"{name}: a must be an array of real numbers")  # as NumPy
     weak = isinstance(q, (int, float)) and not isinstance(q, bool)
     qt = t(q)
     if not weak:
@@ -939,3 +941,354 @@ def polyval(p, x):
         y = ew.add(ew.multiply(y, x), p[i])
     return y
 
+
+
+# --- gradient and unwrap ------------------------------------------------------------------------------
+def _seg(f, axis, start, stop, nd):
+    return sh.getitem(f, _slice_at(axis, slice(start, stop), nd))
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """NumPy's ``gradient`` (second-order central differences inside, first- or second-order
+    one-sided at the edges; uniform or coordinate spacing); differentiable in ``f`` and in
+    Tensor spacings/coordinates."""
+    f = _arr(f)
+    nd = ndim_of(f)
+    axes = tuple(range(nd)) if axis is None else sh._normalize_axes(axis, nd)
+    n_ax = len(axes)
+    if len(varargs) == 0:
+        dx = [1.0] * n_ax
+    elif len(varargs) == 1 and np.ndim(concrete_value(varargs[0]) if isinstance(
+            varargs[0], Tensor) else varargs[0]) == 0:
+        dx = list(varargs) * n_ax
+    elif len(varargs) == n_ax:
+        dx = list(varargs)
+    else:
+        raise TypeError("invalid number of arguments")
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if not np.issubdtype(dtype_of(f), np.inexact):
+        f = sh.astype(f, np.float64)
+    out = []
+    for ax, d in zip(axes, dx):
+        n = shape_of(f)[ax]
+        if n < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, at "
+                             "least (edge_order + 1) elements are required.")
+        uniform = np.ndim(concrete_value(d) if isinstance(d, Tensor) else d) == 0
+        shp = [1] * nd
+        shp[ax] = -1
+        if not uniform:
+            x = _arr(d)
+            if ndim_of(x) != 1 or shape_of(x)[0] != n:
+                raise ValueError("when 1d, distances must match the length of the "
+                                 "corresponding dimension")
+            h = diff(x)
+            if n > 2:
+                h1, h2 = sh.reshape(h[:-1], shp), sh.reshape(h[1:], shp)
+        # interior: (f[2:] - f[:-2]) / 2h, or the non-uniform 3-point formula
+        if n > 2:
+            fm, f0, fp = _seg(f, ax, None, -2, nd), _seg(f, ax, 1, -1, nd), _seg(f, ax, 2, None,
+                                                                                 nd)
+            if uniform:
+                inner = ew.divide(ew.subtract(fp, fm), ew.multiply(d, 2.0))
+            else:
+                a = ew.divide(ew.negative(h2), ew.multiply(h1, ew.add(h1, h2)))
+                b = ew.divide(ew.subtract(h2, h1), ew.multiply(h1, h2))
+                c = ew.divide(h1, ew.multiply(h2, ew.add(h1, h2)))
+                inner = ew.add(ew.add(ew.multiply(a, fm), ew.multiply(b, f0)), ew.multiply(c, fp))
+        else:
+            inner = None
+        if edge_order == 1:
+            hl = d if uniform else sh.reshape(h[0:1], shp)
+            hr = d if uniform else sh.reshape(h[-1:], shp)
+            first = ew.divide(ew.subtract(_seg(f, ax, 1, 2, nd), _seg(f, ax, 0, 1, nd)), hl)
+            last = ew.divide(ew.subtract(_seg(f, ax, n - 1, n, nd), _seg(f, ax, n - 2, n - 1, nd)),
+                             hr)
+        else:
+            f0_, f1_, f2_ = (_seg(f, ax, 0, 1, nd), _seg(f, ax, 1, 2, nd), _seg(f, ax, 2, 3, nd))
+            g0_, g1_, g2_ = (_seg(f, ax, n - 1, n, nd), _seg(f, ax, n - 2, n - 1, nd),
+                             _seg(f, ax, n - 3, n - 2, nd))
+            if uniform:
+                first = ew.divide(ew.add(ew.add(ew.multiply(f0_, -1.5), ew.multiply(f1_, 2.0)),
+                                         ew.multiply(f2_, -0.5)), d)
+                last = ew.divide(ew.add(ew.add(ew.multiply(g2_, 0.5), ew.multiply(g1_, -2.0)),
+                                        ew.multiply(g0_, 1.5)), d)
+            else:
+                d1, d2 = sh.reshape(h[0:1], shp), sh.reshape(h[1:2], shp)
+                a = ew.negative(ew.divide(ew.add(ew.multiply(d1, 2.0), d2),
+                                          ew.multiply(d1, ew.add(d1, d2))))
+                b = ew.divide(ew.add(d1, d2), ew.multiply(d1, d2))
+                c = ew.negative(ew.divide(d1, ew.multiply(d2, ew.add(d1, d2))))
+                first = ew.add(ew.add(ew.multiply(a, f0_), ew.multiply(b, f1_)),
+                               ew.multiply(c, f2_))
+                d1, d2 = sh.reshape(h[-2:-1], shp), sh.reshape(h[-1:], shp)
+                a = ew.divide(d2, ew.multiply(d1, ew.add(d1, d2)))
+                b = ew.negative(ew.divide(ew.add(d2, d1), ew.multiply(d1, d2)))
+                c = ew.divide(ew.add(ew.multiply(d2, 2.0), d1), ew.multiply(d2, ew.add(d1, d2)))
+                last = ew.add(ew.add(ew.multiply(a, g2_), ew.multiply(b, g1_)),
+                              ew.multiply(c, g0_))
+        parts = [first] + ([inner] if inner is not None else []) + [last]
+        res = sh.concatenate([sh.astype(p, dtype_of(f)) for p in parts], axis=ax)
+        out.append(res)
+    return out[0] if n_ax == 1 else tuple(out)
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """NumPy's ``unwrap``: the added multiples of ``period`` are piecewise constant, so the
+    derivative is that of ``p``."""
+    p = _arr(p)
+    nd = ndim_of(p)
+    axis = _axis1(axis, nd)
+    dd = diff(p, axis=axis)
+    if discont is None:
+        discont = period / 2
+    integer = np.issubdtype(dtype_of(dd), np.integer)
+    if integer:
+        interval_high, rem = builtins.divmod(period, 2)
+        boundary_ambiguous = rem == 0
+    else:
+        interval_high = period / 2
+        boundary_ambiguous = True
+    interval_low = -interval_high
+    ddmod = ew.add(_remainder(ew.subtract(dd, interval_low), period), interval_low)
+    if boundary_ambiguous:
+        ddmod = ew.where(ew.logical_and(ew.equal(ddmod, interval_low), ew.greater(dd, 0)),
+                         interval_high, ddmod)
+    ph_correct = ew.subtract(ddmod, dd)
+    ph_correct = ew.where(ew.less(ew.absolute(dd), discont), 0, ph_correct)
+    # the correction is piecewise constant in p: no derivative flows through it
+    ph_correct = stop_gradient(ph_correct)
+    head = _seg(p, axis, 0, 1, nd)
+    rest = ew.add(_seg(p, axis, 1, None, nd), cumsum(ph_correct, axis=axis))
+    return sh.concatenate([head, sh.astype(rest, dtype_of(head)) if not integer else rest],
+                          axis=axis)
+
+
+# --- polynomials (coefficient arrays, highest power first) --------------------------------------------
+def _poly1d(p):
+    return sh.atleast_1d(_arr(p))
+
+
+def _align(a1, a2):
+    n1, n2 = shape_of(a1)[0], shape_of(a2)[0]
+    from ._manip import _pad_constant
+    if n1 < n2:
+        a1 = _pad_constant(a1, [(n2 - n1, 0)], 0)
+    elif n2 < n1:
+        a2 = _pad_constant(a2, [(n1 - n2, 0)], 0)
+    return a1, a2
+
+
+def polyadd(a1, a2):
+    a1, a2 = _align(_poly1d(a1), _poly1d(a2))
+    return ew.add(a1, a2)
+
+
+def polysub(a1, a2):
+    a1, a2 = _align(_poly1d(a1), _poly1d(a2))
+    return ew.subtract(a1, a2)
+
+
+def polymul(a1, a2):
+    return convolve(_poly1d(a1), _poly1d(a2))
+
+
+def polyder(p, m=1):
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = _arr(p)
+    n = shape_of(p)[0] - 1
+    if m == 0:
+        return p
+    y = ew.multiply(sh.getitem(p, slice(0, n)), np.arange(n, 0, -1))
+    return polyder(y, m - 1)
+
+
+def polyint(p, m=1, k=None):
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    p = _arr(p)
+    if m == 0:
+        return p
+    if k is None:
+        k = np.zeros(m, float)
+    k = sh.atleast_1d(_arr(k))
+    if shape_of(k)[0] == 1 and m > 1:
+        k = sh.broadcast_to(k, (m,))
+    if shape_of(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    y = sh.concatenate([ew.divide(p, np.arange(shape_of(p)[0], 0, -1)),
+                        sh.astype(k[0:1], np.result_type(dtype_of(p), dtype_of(k), float))])
+    return polyint(y, m - 1, k=k[1:])
+
+
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix, powers by repeated multiplication (as NumPy)."""
+    x = _arr(x)
+    if ndim_of(x) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0]
+    N = n if N is None else int(N)
+    dt = np.promote_types(dtype_of(x), int)
+    x = sh.astype(x, dt)
+    if N == 0:
+        return Tensor._wrap(np.empty((n, 0), dtype=dt))
+    ones = Tensor._wrap(np.ones((n, 1), dtype=dt))
+    if N == 1:
+        v = ones
+    else:
+        cols = sh.broadcast_to(sh.reshape(x, (n, 1)), (n, N - 1))
+        v = sh.concatenate([ones, cumprod(cols, axis=1)], axis=1)
+    return v if increasing else sh.getitem(v, (slice(None), slice(None, None, -1)))
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit (NumPy's scaling of the Vandermonde columns); the
+    coefficients are differentiable in ``x``, ``y`` and ``w``.  ``full``/``cov`` are not
+    supported."""
+    if full or cov:
+        raise UnsupportedError("polyfit(full=True / cov=True) is not implemented in wengert "
+                               "yet; compute residuals or covariance from the coefficients")
+    from .linalg import lstsq
+    order = int(deg) + 1
+    x = sh.astype(_arr(x), np.result_type(dtype_of(_arr(x)), float))
+    y = _arr(y)
+    if int(deg) < 0:
+        raise ValueError("expected deg >= 0")
+    if ndim_of(x) != 1:
+        raise TypeError("expected 1D vector for x")
+    if shape_of(x)[0] == 0:
+        raise TypeError("expected non-empty vector for x")
+    if ndim_of(y) < 1 or ndim_of(y) > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if shape_of(x)[0] != shape_of(y)[0]:
+        raise TypeError("expected x and y to have same length")
+    if rcond is None:
+        rcond = shape_of(x)[0] * np.finfo(dtype_of(x)).eps
+    lhs = vander(x, order)
+    rhs = y
+    if w is not None:
+        w = _arr(w)
+        lhs = ew.multiply(lhs, sh.reshape(w, (-1, 1)))
+        rhs = ew.multiply(rhs, w if ndim_of(rhs) == 1 else sh.reshape(w, (-1, 1)))
+    scale = ew.sqrt(rd.sum(ew.multiply(lhs, lhs), axis=0))
+    lhs = ew.divide(lhs, scale)
+    c = lstsq(lhs, rhs, rcond)[0]
+    return ew.divide(c, scale if ndim_of(c) == 1 else sh.reshape(scale, (-1, 1)))
+
+
+def roots(p):
+    """Roots of a polynomial: eigenvalues of its companion matrix (as NumPy), so
+    differentiable through ``linalg.eigvals``."""
+    from .linalg import eigvals
+    p = sh.atleast_1d(_arr(p))
+    if ndim_of(p) != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    nz = np.nonzero(concrete_value(p))[0]
+    if len(nz) == 0:
+        return Tensor._wrap(np.array([]))
+    trailing = shape_of(p)[0] - nz[-1] - 1
+    p = sh.getitem(p, slice(int(nz[0]), int(nz[-1]) + 1))
+    n = shape_of(p)[0]
+    if not np.issubdtype(dtype_of(p), np.inexact):
+        p = sh.astype(p, float)
+    if n > 1:
+        from ._manip import diag
+        A = diag(Tensor._wrap(np.ones(n - 2, dtype=dtype_of(p))), -1)
+        row = ew.divide(ew.negative(sh.getitem(p, slice(1, None))), p[0])
+        A = sh.index_update(A, 0, row)
+        r = eigvals(A)
+    else:
+        r = Tensor._wrap(np.array([], dtype=dtype_of(p)))
+    if trailing:
+        r = sh.concatenate([r, Tensor._wrap(np.zeros(trailing, dtype=dtype_of(r)))])
+    return r
+
+
+def poly(seq_of_zeros):
+    """Coefficients of the monic polynomial with the given roots (or of a square matrix's
+    characteristic polynomial)."""
+    z = _arr(seq_of_zeros)
+    s = tuple(shape_of(z))
+    if len(s) == 2 and s[0] == s[1] and s[0] != 0:
+        from .linalg import eigvals
+        z = eigvals(z)
+    elif len(s) == 1:
+        pass
+    elif len(s) == 0:
+        z = sh.reshape(z, (1,))
+    else:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    n = shape_of(z)[0]
+    dt = dtype_of(z)  # NumPy keeps the roots' dtype (float32 stays float32)
+    a = Tensor._wrap(np.ones(1, dtype=dt))
+    for k in range(n):
+        a = convolve(a, sh.concatenate([Tensor._wrap(np.ones(1, dtype=dt)),
+                                        sh.astype(ew.negative(z[k:k + 1]), dt)]))
+    if np.issubdtype(dtype_of(a), np.complexfloating):
+        zv = np.asarray(concrete_value(z), complex)
+        if np.all(np.sort(zv) == np.sort(zv.conjugate())):
+            a = real(a)
+    return a
+
+
+def polydiv(u, v):
+    """Quotient and remainder of polynomial division (NumPy's algorithm)."""
+    u = sh.atleast_1d(_arr(u))
+    v = sh.atleast_1d(_arr(v))
+    dt = np.result_type(dtype_of(u), dtype_of(v), 0.0)  # NumPy adds 0.0 to both
+    u, v = sh.astype(u, dt), sh.astype(v, dt)
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = ew.divide(1.0, v[0])
+    q = Tensor._wrap(np.zeros(builtins.max(m - n + 1, 1), dt))
+    r = u
+    for k in range(0, m - n + 1):
+        d = ew.multiply(scale, r[k])
+        q = sh.index_update(q, k, d)
+        r = sh.index_update(r, slice(k, k + n + 1), ew.subtract(r[k:k + n + 1],
+                                                                 ew.multiply(d, v)))
+    rv = concrete_value(r)
+    start = 0
+    while np.allclose(rv[start], 0, rtol=1e-14) and rv.shape[-1] - start > 1:
+        start += 1
+    return q, sh.getitem(r, slice(start, None))
+
+
+# --- creation from differentiable endpoints ---------------------------------------------------------------
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """NumPy's ``geomspace`` (its algorithm: rotate ``start`` to the positive reals, logspace,
+    exact endpoints, rotate back); Tensor endpoints are differentiable, complex ones too."""
+    if not isinstance(start, Tensor) and not isinstance(stop, Tensor):
+        return Tensor._wrap(np.geomspace(start, stop, num, endpoint, dtype, axis))
+    from ._creation import linspace
+    from ._ufuncs import log10 as _log10
+    start, stop = _arr(start), _arr(stop)
+    sv, tv = _concrete_or_none(start), _concrete_or_none(stop)
+    if (sv is not None and np.any(sv == 0)) or (tv is not None and np.any(tv == 0)):
+        raise ValueError("Geometric sequence cannot include zero")
+    dt = np.result_type(dtype_of(start), dtype_of(stop), float(num),
+                        np.zeros((), dtype).dtype)
+    dtype = dt if dtype is None else np.dtype(dtype)
+    start, stop = sh.astype(start, dt), sh.astype(stop, dt)
+    out_sign = ew.sign(start)
+    start = ew.divide(start, out_sign)
+    stop = ew.divide(stop, out_sign)
+    res = sh.astype(ew.power(10.0, linspace(_log10(start), _log10(stop), num,
+                                            endpoint=endpoint)), dt)
+    if num > 0:
+        res = sh.index_update(res, 0, start)
+        if num > 1 and endpoint:
+            res = sh.index_update(res, int(num) - 1, stop)
+    res = ew.multiply(res, out_sign)
+    if axis != 0:
+        res = sh.moveaxis(res, 0, axis)
+    return sh.astype(res, dtype)
+
+
+def i0(x):
+    """The modified Bessel function I0 (NumPy's ``i0``), derivative I1; needs SciPy."""
+    from ..scipy import special
+    return special.i0(x)

@@ -11,6 +11,8 @@ expm                   Frechet derivative by the block-matrix identity
                        the VJP is ``L(A^T, G)``
 solve_sylvester        ``dX = sylv(A, B, dQ - dA X - X dB)``; VJP by the transposed equation
 sqrtm                  ``dS = sylv(S, S, dA)``; VJP ``sylv(S^T, S^T, G)``
+solve_banded           ``dx = A^{-1}(db - dA x)`` in band storage; VJP through the band
+                       storage of ``A^T``
 inv, det, solve        ``wengert.numpy.linalg``'s rules (``det`` uses the cofactor form,
                        finite at singular matrices)
 =====================  ================================================================
@@ -33,9 +35,10 @@ except ImportError as _err:  # the message is the point: SciPy is optional
 
 from .._core.primitive import Primitive, bind
 from ..numpy import _elementwise as ew
+from ..numpy import _reduce as rd
 from ..numpy import _shape as sh
 from ..numpy import linalg as _la
-from ..numpy._batching import core_rule
+from ..numpy._batching import _loop_rule, core_rule
 from ..numpy._complex import conj
 from ..numpy._family import dtype_of, ndim_of, shape_of
 from ..numpy._linalg_core import matmul
@@ -291,6 +294,93 @@ def sqrtm(A, disp=True, blocksize=64):
 
 
 __all__ += ["solve_sylvester", "sqrtm"]
+
+
+# --- solve_banded -----------------------------------------------------------------------------------
+def _shift0(y, s):
+    """``z[i] = y[i + s]`` along axis 0, zero where ``i + s`` is out of range."""
+    n = shape_of(y)[0]
+    if s == 0:
+        return y
+    if abs(s) >= n:
+        return ew.multiply(y, 0)
+    pad = ew.multiply(sh.getitem(y, (slice(0, abs(s)),)), 0)
+    if s > 0:
+        return sh.concatenate([sh.getitem(y, (slice(s, None),)), pad], axis=0)
+    return sh.concatenate([pad, sh.getitem(y, (slice(0, n + s),))], axis=0)
+
+
+def _band_row(ab, k, like):
+    """Row ``k`` of the band storage, shaped to broadcast against ``like`` ((n,) or (n, m))."""
+    r = sh.getitem(ab, (k,))
+    return r if ndim_of(like) == 1 else sh.expand_dims(r, -1)
+
+
+def _band_matvec(ab, x, lower, upper):
+    """``A @ x`` for ``A`` in LAPACK band storage ``ab`` (``A[i, j] = ab[upper + i - j, j]``)."""
+    out = None
+    for k in range(lower + upper + 1):
+        term = _shift0(ew.multiply(_band_row(ab, k, x), x), upper - k)
+        out = term if out is None else ew.add(out, term)
+    return out
+
+
+def _band_transpose(ab, lower, upper):
+    """The band storage of ``A^T`` (``upper`` and ``lower`` swap)."""
+    rows = [_shift0(sh.getitem(ab, (upper + lower - k,)), k - lower)
+            for k in range(lower + upper + 1)]
+    return sh.stack(rows, axis=0)
+
+
+def _band_outer(g, x, lower, upper):
+    """The band entries of ``g x^T`` (summed over right-hand sides): the cotangent of ``ab``."""
+    rows = []
+    for k in range(lower + upper + 1):
+        prod = ew.multiply(_shift0(g, k - upper), x)
+        rows.append(prod if ndim_of(x) == 1 else rd.sum(prod, axis=-1))
+    return sh.stack(rows, axis=0)
+
+
+def _solve_banded_vjp(needs, g, out, ab, b, lower, upper):
+    gb = bind(solve_banded_p, _band_transpose(ab, lower, upper), g, lower=upper, upper=lower)
+    return (ew.negative(_band_outer(gb, out, lower, upper)) if needs[0] else None,
+            gb if needs[1] else None)
+
+
+def _solve_banded_jvp(tangents, out, ab, b, lower, upper):
+    dab, db = tangents
+    rhs = db
+    if dab is not None:
+        term = ew.negative(_band_matvec(dab, out, lower, upper))
+        rhs = term if rhs is None else ew.add(rhs, term)
+    return bind(solve_banded_p, ab, rhs, lower=lower, upper=upper)
+
+
+solve_banded_p = Primitive(
+    "solve_banded", lambda ab, b, lower, upper: _sla.solve_banded((lower, upper), ab, b),
+    vjp=_solve_banded_vjp, jvp=_solve_banded_jvp, save_out=True)
+# vmap: SciPy's band solver takes one system at a time, so one call per example
+solve_banded_p.batch = _loop_rule(solve_banded_p)
+
+
+def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
+    """Solve ``A x = b`` for ``A`` in LAPACK band storage (``l`` sub- and ``u``
+    super-diagonals: ``A[i, j] = ab[u + i - j, j]``), SciPy's solver; ``b`` is (n,) or (n, k).
+
+    Derivatives stay in band storage: ``dx = A^{-1} (db - dA x)``; the VJP solves with the
+    band storage of ``A^T`` and gives ``ab`` the band entries of ``-(A^{-T} g) x^T``."""
+    lower, upper = (int(v) for v in l_and_u)
+    ab, b = _la._as_inexact(ab), _la._as_inexact(b)
+    if ndim_of(ab) != 2 or shape_of(ab)[0] != lower + upper + 1:
+        raise ValueError(f"solve_banded: ab must have shape ({lower + upper + 1}, n) for "
+                         f"(l, u) = ({lower}, {upper}), got {shape_of(ab)}")
+    if ndim_of(b) not in (1, 2) or shape_of(b)[0] != shape_of(ab)[1]:
+        raise ValueError(f"solve_banded: b must have shape (n,) or (n, k) with n = "
+                         f"{shape_of(ab)[1]}, got {shape_of(b)}")
+    return bind(solve_banded_p, ab, b, lower=lower, upper=upper)
+
+
+__all__ += ["solve_banded"]
 
 
 # --- re-exports with SciPy's signatures ----------------------------------------------------------

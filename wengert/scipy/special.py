@@ -321,8 +321,10 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     m = _max_shift(a, axis, mask)
     d = ew.subtract(a, m)
     if mask is not None:
-        # a masked entry above the maximum would overflow exp; it is multiplied by 0 anyway
-        d = ew.where(ew.logical_and(mask, ew.greater(real(d), 0)), 0, d)
+        # a masked entry far above the maximum would overflow exp (then inf * 0 = NaN); capped
+        # just below the overflow, the derivative in its weight, e^(a - lse), stays exact
+        cap = float(np.floor(np.log(np.finfo(dtype_of(d)).max)))
+        d = ew.where(ew.logical_and(mask, ew.greater(real(d), cap)), cap, d)
     e = ew.exp(d)
     if b is not None:
         e = ew.multiply(e, b)
