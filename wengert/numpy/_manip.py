@@ -55,7 +55,7 @@ def _slice_at(axis, sl, nd):
     return (slice(None),) * axis + (sl,) + (slice(None),) * (nd - axis - 1)
 
 
-# --- atleast_nd and stacking ------------------------------------------------------------------------
+# --- atleast_nd and stacking ----------------------------------------------------------------------
 def _ret(res):
     return res[0] if len(res) == 1 else tuple(res)
 
@@ -171,7 +171,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(out)
 
 
-# --- splitting -------------------------------------------------------------------------------------------
+# --- splitting ------------------------------------------------------------------------------------
 def array_split(ary, indices_or_sections, axis=0):
     ary = _arr(ary)
     nd = ndim_of(ary)
@@ -231,7 +231,7 @@ def unstack(x, /, *, axis=0):
     return tuple(sh.getitem(x, _slice_at(axis, i, nd)) for i in range(shape_of(x)[axis]))
 
 
-# --- tile / repeat / resize ----------------------------------------------------------------------------
+# --- tile / repeat / resize -----------------------------------------------------------------------
 def tile(A, reps):
     A = _arr(A)
     tup = tuple(int(r) for r in np.atleast_1d(_static_ints(reps, "reps")))
@@ -290,7 +290,7 @@ def resize(a, new_shape):
     return sh.reshape(sh.getitem(flat, slice(0, total)), new_shape)
 
 
-# --- flips and rotations ----------------------------------------------------------------------------------
+# --- flips and rotations --------------------------------------------------------------------------
 def flip(m, axis=None):
     m = _arr(m)
     nd = ndim_of(m)
@@ -362,7 +362,7 @@ def rot90(m, k=1, axes=(0, 1)):
     return flip(sh.transpose(m, tuple(perm)), axes[1])
 
 
-# --- triangles and diagonals ---------------------------------------------------------------------------------
+# --- triangles and diagonals ----------------------------------------------------------------------
 def _zero_of(m):
     return Tensor._wrap(np.zeros((), dtype=dtype_of(m)))
 
@@ -429,7 +429,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
-# --- sorting -------------------------------------------------------------------------------------------------------
+# --- sorting --------------------------------------------------------------------------------------
 def _batch_axis_rule(p):
     """vmap rule of a primitive with an integer ``axis`` parameter: move the batch axis to the
     front and shift ``axis`` by one."""
@@ -564,7 +564,7 @@ def put_along_axis(arr, indices, values, axis, *, inplace=True):
     return None
 
 
-# --- products of shapes ---------------------------------------------------------------------------------------
+# --- products of shapes ---------------------------------------------------------------------------
 def kron(a, b):
     a, b = _arr(a), _arr(b)
     sa, sb = tuple(shape_of(a)), tuple(shape_of(b))
@@ -645,7 +645,7 @@ def vecmat(x1, x2, /):
     return sh.getitem(matmul(sh.expand_dims(conj(x1), -2), x2), (Ellipsis, 0, slice(None)))
 
 
-# --- insert / delete / append ---------------------------------------------------------------------------------------
+# --- insert / delete / append ---------------------------------------------------------------------
 def append(arr, values, axis=None):
     arr, values = _arr(arr), _arr(values)
     if axis is None:
@@ -713,7 +713,7 @@ def select(condlist, choicelist, default=0):
     return sh.broadcast_to(res, shape) if tuple(shape_of(res)) != shape else res
 
 
-# --- padding ------------------------------------------------------------------------------------------------------------
+# --- padding --------------------------------------------------------------------------------------
 def _as_pairs(x, ndim, as_index=False):
     """NumPy's pad-width/value pairing for static values; Tensors (differentiable constant or
     end values) are paired the same way without leaving the graph."""
@@ -952,7 +952,7 @@ def _pad_constant(x, widths, values):
     return x
 
 
-# --- conversions that are the identity on tensors ---------------------------------------------------------
+# --- conversions that are the identity on tensors -------------------------------------------------
 def asanyarray(a, dtype=None, order=None, *, like=None):
     from ._creation import asarray
     return asarray(a, dtype=dtype)
@@ -978,7 +978,7 @@ def asarray_chkfinite(a, dtype=None, order=None):
     return a
 
 
-# --- selection ----------------------------------------------------------------------------------------------
+# --- selection ------------------------------------------------------------------------------------
 def choose(a, choices, out=None, mode="raise"):
     """``choices[a]`` elementwise (the index ``a`` is integer: no derivative); differentiable
     in the choices."""
@@ -1078,7 +1078,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
     return y
 
 
-# --- functions applied along axes ------------------------------------------------------------------------
+# --- functions applied along axes -----------------------------------------------------------------
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     arr = _arr(arr)
     nd = ndim_of(arr)
@@ -1122,7 +1122,7 @@ def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
     return function(*[Tensor._wrap(g) for g in grids], **kwargs)
 
 
-# --- block ------------------------------------------------------------------------------------------------------
+# --- block ----------------------------------------------------------------------------------------
 def _block_depth(x, where="arrays"):
     if isinstance(x, tuple):
         raise TypeError(f"{where} is a tuple. Only lists can be used to arrange blocks, and "
@@ -1154,7 +1154,7 @@ def block(arrays):
     return rec(arrays, 0)
 
 
-# --- writes into an existing Tensor (in place, recorded like x[idx] = v) ------------------------------------
+# --- writes into an existing Tensor (in place, recorded like x[idx] = v) --------------------------
 def _write(arr, idx, values, name):
     if not isinstance(arr, Tensor):
         if isinstance(values, Tensor) and type(values) is Tensor and not values._rg:
@@ -1165,9 +1165,8 @@ def _write(arr, idx, values, name):
                 "convert the array with wnp.asarray(arr) first (the write then happens on the "
                 "Tensor and is recorded).")
         arr[idx] = values
-        return None
+        return
     arr[idx] = values
-    return None
 
 
 def _cyclic(values, count, dt):

@@ -61,7 +61,7 @@ def _acc_dtype(a, dtype):
     return dt
 
 
-# --- cumsum ------------------------------------------------------------------------------------------
+# --- cumsum ---------------------------------------------------------------------------------------
 def _cumsum_impl(x, axis, reverse):
     if reverse:
         return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
@@ -95,7 +95,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     return bind(cumsum_p, a, axis=axis, reverse=False)
 
 
-# --- cumprod ------------------------------------------------------------------------------------------
+# --- cumprod --------------------------------------------------------------------------------------
 def _last(x, axis):
     return sh.moveaxis(x, axis, -1)
 
@@ -118,19 +118,14 @@ def linear_recurrence(a, b):
     n = shape_of(b)[-1]
     k = 1
     while k < n:
-        def head(v):
-            return sh.getitem(v, (Ellipsis, slice(0, k)))
-
-        def tail(v):
-            return sh.getitem(v, (Ellipsis, slice(k, n)))
-
-        def prev(v):
-            return sh.getitem(v, (Ellipsis, slice(0, n - k)))
-
-        b_new = sh.concatenate([head(b), ew.add(tail(b), ew.multiply(tail(a), prev(b)))],
-                               axis=-1)
+        head = (Ellipsis, slice(0, k))
+        tail = (Ellipsis, slice(k, n))
+        prev = (Ellipsis, slice(0, n - k))
+        b_new = sh.concatenate([sh.getitem(b, head), ew.add(sh.getitem(b, tail), ew.multiply(
+            sh.getitem(a, tail), sh.getitem(b, prev)))], axis=-1)
         if 2 * k < n:
-            a = sh.concatenate([head(a), ew.multiply(tail(a), prev(a))], axis=-1)
+            a = sh.concatenate([sh.getitem(a, head), ew.multiply(sh.getitem(a, tail),
+                                                                 sh.getitem(a, prev))], axis=-1)
         b = b_new
         k *= 2
     return b
@@ -196,7 +191,7 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=Fa
     return _include_initial(res, _axis1(axis, ndim_of(x)), 1) if include_initial else res
 
 
-# --- differences ------------------------------------------------------------------------------------------
+# --- differences ----------------------------------------------------------------------------------
 def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     """n-th discrete difference along ``axis`` (with ``prepend``/``append``), linear."""
     if n == 0:
@@ -241,7 +236,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
     return parts[0] if len(parts) == 1 else sh.concatenate(parts)
 
 
-# --- ptp / average ---------------------------------------------------------------------------------------------
+# --- ptp / average --------------------------------------------------------------------------------
 def ptp(a, axis=None, out=None, keepdims=False):
     """max - min along ``axis``; tied extremes share the derivative evenly."""
     _no_out(out, "ptp")
@@ -287,7 +282,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
     return avg
 
 
-# --- NaN-ignoring reductions ----------------------------------------------------------------------------------
+# --- NaN-ignoring reductions ----------------------------------------------------------------------
 def _inexact(a):
     return np.issubdtype(dtype_of(a), np.inexact)
 
@@ -686,7 +681,7 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return _quantile(a, 0.5, axis, "linear", keepdims, "omit", "nanmedian")
 
 
-# --- integration, covariance, convolution, interpolation, polynomials -------------------------------------
+# --- integration, covariance, convolution, interpolation, polynomials -----------------------------
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     y = _arr(y)
     nd = ndim_of(y)
@@ -943,7 +938,7 @@ def polyval(p, x):
 
 
 
-# --- gradient and unwrap ------------------------------------------------------------------------------
+# --- gradient and unwrap --------------------------------------------------------------------------
 def _seg(f, axis, start, stop, nd):
     return sh.getitem(f, _slice_at(axis, slice(start, stop), nd))
 
@@ -1065,7 +1060,7 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
                           axis=axis)
 
 
-# --- polynomials (coefficient arrays, highest power first) --------------------------------------------
+# --- polynomials (coefficient arrays, highest power first) ----------------------------------------
 def _poly1d(p):
     return sh.atleast_1d(_arr(p))
 
@@ -1245,7 +1240,7 @@ def polydiv(u, v):
     scale = ew.divide(1.0, v[0])
     q = Tensor._wrap(np.zeros(builtins.max(m - n + 1, 1), dt))
     r = u
-    for k in range(0, m - n + 1):
+    for k in range(m - n + 1):
         d = ew.multiply(scale, r[k])
         q = sh.index_update(q, k, d)
         r = sh.index_update(r, slice(k, k + n + 1), ew.subtract(r[k:k + n + 1],
@@ -1257,7 +1252,7 @@ def polydiv(u, v):
     return q, sh.getitem(r, slice(start, None))
 
 
-# --- creation from differentiable endpoints ---------------------------------------------------------------
+# --- creation from differentiable endpoints -------------------------------------------------------
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """NumPy's ``geomspace`` (its algorithm: rotate ``start`` to the positive reals, logspace,
     exact endpoints, rotate back); Tensor endpoints are differentiable, complex ones too."""

@@ -69,7 +69,7 @@ arctanh_p = elementwise(
     "arctanh", np.arctanh,
     lambda out, x: ew.reciprocal(ew.subtract(1, ew.multiply(x, x))))
 
-# --- exponentials and logarithms --------------------------------------------------------------------
+# --- exponentials and logarithms ------------------------------------------------------------------
 exp2_p = elementwise("exp2", np.exp2, lambda out, x: ew.multiply(out, _LN2),
                      save_args=False, save_out=True)
 log2_p = elementwise("log2", np.log2, lambda out, x: ew.reciprocal(ew.multiply(x, _LN2)))
@@ -111,7 +111,7 @@ copysign_p = elementwise("copysign", np.copysign,
                          lambda out, x1, x2: ew.multiply(ew.sign(x1), copysign(1.0, x2)),
                          None)
 
-# --- sinc -----------------------------------------------------------------------------------------------
+# --- sinc -----------------------------------------------------------------------------------------
 _SINC_SMALL = 0.1
 # sinc'(x) = x * sum_{k>=1} c_k (x**2)**(k-1), c_k = (-1)**k pi**(2k) 2k / (2k+1)!; nine terms
 # are exact to rounding for |x| < 0.1 (the next term is below 1e-30), and so are its
@@ -134,12 +134,12 @@ def _sinc_d(out, x):
 
 sinc_p = elementwise("sinc", np.sinc, _sinc_d, save_out=True)
 
-# --- angle conversions ---------------------------------------------------------------------------------
+# --- angle conversions ----------------------------------------------------------------------------
 deg2rad_p = elementwise("deg2rad", np.deg2rad, math.pi / 180.0, save_args=False)
 rad2deg_p = elementwise("rad2deg", np.rad2deg, 180.0 / math.pi, save_args=False)
 
 
-# --- NaN-ignoring extrema --------------------------------------------------------------------------------
+# --- NaN-ignoring extrema -------------------------------------------------------------------------
 def _fmax_dx(out, x, y):
     return ew.where(ew.isnan(x), 0, ew.where(ew.isnan(y), 1, ew._max_dx(out, x, y)))
 
@@ -159,7 +159,7 @@ def _fmin_dy(out, x, y):
 fmax_p = elementwise("fmax", np.fmax, _fmax_dx, _fmax_dy)
 fmin_p = elementwise("fmin", np.fmin, _fmin_dx, _fmin_dy)
 
-# --- step and remainders -----------------------------------------------------------------------------------
+# --- step and remainders --------------------------------------------------------------------------
 heaviside_p = elementwise("heaviside", np.heaviside, None,
                           lambda out, x1, x2: ew.equal(x1, 0))
 
@@ -182,7 +182,7 @@ ldexp_p = elementwise("ldexp", np.ldexp, lambda out, x1, x2: ldexp(1.0, x2), Non
 # angle of a real number: 0 or pi, piecewise constant
 angle_real_p = zero_deriv("angle_real", lambda x, deg: np.angle(x, deg=deg))
 
-# --- public wrappers ----------------------------------------------------------------------------------------
+# --- public wrappers ------------------------------------------------------------------------------
 sinh = unary(sinh_p)
 cosh = unary(cosh_p)
 arcsin = unary(arcsin_p)

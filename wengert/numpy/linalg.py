@@ -427,15 +427,27 @@ cholesky_p = Primitive("cholesky", np.linalg.cholesky, vjp=_cholesky_vjp, jvp=_c
                        save_args=False, save_out=True)
 
 
+def _from_triangle(a, lower=True):
+    """The Hermitian matrix NumPy's eigh/eigvalsh/cholesky actually read from ``a``: its lower
+    (or upper) triangle, mirrored.  Differentiating through this gives the derivative of
+    NumPy's function itself (the other triangle has zero gradient), which is what finite
+    differences of NumPy see; on Hermitian input the result equals ``a``."""
+    n = a.shape[-1]
+    keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
+    strict = np.tril(np.ones((n, n), bool), -1) if lower else np.triu(np.ones((n, n), bool), 1)
+    tri = ew.where(keep, a, 0)
+    return ew.add(tri, _H(ew.where(strict, a, 0)))
+
+
 def cholesky(a, /, *, upper=False):
     """Cholesky factor ``L`` (``A = L L^H``), or ``U = L^H`` with ``upper=True`` (batched).
 
-    NumPy reads the lower triangle; derivatives are those of the Hermitian part of ``A``
-    (tangents symmetrised, gradients Hermitian).  To differentiate a function of an
-    arbitrary square matrix, symmetrise it yourself first: ``cholesky((A + A.T) / 2)``."""
+    As NumPy, it reads only the lower triangle (the upper one with ``upper=True``), so the
+    gradient is zero on the other triangle; symmetrise the input yourself
+    (``cholesky((A + A.T) / 2)``) for the derivative of the symmetric part instead."""
     a = _as_inexact(a)
     _square_check(a, "cholesky")
-    l = bind(cholesky_p, a)
+    l = bind(cholesky_p, _from_triangle(a, lower=not upper))
     return _H(l) if upper else l
 
 
@@ -468,7 +480,9 @@ def eigh(a, UPLO="L"):
     """Eigenvalues (ascending) and eigenvectors of a Hermitian matrix (batched).
 
     ``dw = Re diag(V^H dA V)``, ``dV = V (F o (V^H dA V))`` with ``F_ij = 1/(w_j - w_i)``,
-    on the Hermitian part of ``dA``.  Eigenvectors are defined up to sign (phase): only
+    on the Hermitian matrix NumPy reads (the ``UPLO`` triangle, mirrored: the other
+    triangle gets zero gradient, as for NumPy's own function).  Eigenvectors are defined up
+    to sign (phase): only
     functions that do not depend on that choice have meaningful derivatives.  For
     (near-)degenerate eigenvalues see the module docstring: ties within ``n*eps*max|w|``
     get coefficient 0 (finite; exact for functions of the eigenspace projector)."""
@@ -476,7 +490,7 @@ def eigh(a, UPLO="L"):
     _square_check(a, "eigh")
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
-    w, v = bind(eigh_p, a, UPLO=UPLO)
+    w, v = bind(eigh_p, _from_triangle(a, lower=UPLO == "L"), UPLO=UPLO)
     return EighResult(w, v)
 
 
@@ -500,7 +514,7 @@ def eigvalsh(a, UPLO="L"):
     _square_check(a, "eigvalsh")
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
-    return bind(eigvalsh_p, a, UPLO=UPLO)
+    return bind(eigvalsh_p, _from_triangle(a, lower=UPLO == "L"), UPLO=UPLO)
 
 
 # --- svd -----------------------------------------------------------------------------------------

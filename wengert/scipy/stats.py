@@ -518,6 +518,9 @@ class _MultivariateNormal:
         from ..numpy import linalg as la
         from . import linalg as sla
         dev = ew.subtract(x, mean)
+        # a covariance is symmetric: differentiate w.r.t. its symmetric part (as JAX does),
+        # not only the triangle that cholesky/eigh read
+        cov = ew.multiply(ew.add(cov, sh.swapaxes(cov, -1, -2)), 0.5)
         eps = self._singular_eps(cov) if allow_singular else None
         if eps is None:
             chol = la.cholesky(cov)
