@@ -107,12 +107,25 @@ def bind(prim: Primitive, *args, **params):
     return out
 
 
+_new = object.__new__
+_ndarray = np.ndarray
+
+
 def _eager(prim, args, params):
-    vals = [a._value if isinstance(a, Tensor) else a for a in args]
-    raw = prim.impl(*vals, **params)
+    if len(args) == 1:  # the common arities without a list comprehension
+        a = args[0]
+        raw = prim.impl(a._value if isinstance(a, Tensor) else a, **params)
+    elif len(args) == 2:
+        a, b = args
+        raw = prim.impl(a._value if isinstance(a, Tensor) else a,
+                        b._value if isinstance(b, Tensor) else b, **params)
+    else:
+        raw = prim.impl(*[a._value if isinstance(a, Tensor) else a for a in args], **params)
     if prim.multiple_results:
         return tuple(Tensor._wrap(r) for r in raw)
-    return Tensor._wrap(raw)
+    t = _new(Tensor)  # Tensor._wrap, inlined
+    t._value = raw if type(raw) is _ndarray else np.asarray(raw)
+    return t
 
 
 def differentiable(x) -> bool:
