@@ -395,3 +395,12 @@ def test_strong_mul_primitives():
     out = d.copy()
     np.testing.assert_array_equal(family._strong_mul_impl(g[:3], out[:3], out=out[:3]),
                                   [0.0, 0.0, np.inf])
+
+
+def test_cumprod_zero_cotangent_next_to_inf_stays_zero():
+    _, pull = wg.vjp(wnp.cumprod, np.array([np.inf, 1.0, 2.0]))
+    (g,) = pull(np.zeros(3))
+    np.testing.assert_array_equal(g, np.zeros(3))
+    # exact with a zero entry: d/dx sum(cumprod(x)) at (0.5, 0, 2) = (1, 0.5 + 1, 0)
+    np.testing.assert_allclose(
+        wg.grad(lambda x: wnp.sum(wnp.cumprod(x)))(np.array([0.5, 0.0, 2.0])), [1.0, 1.5, 0.0])

@@ -31,7 +31,7 @@ from . import _shape as sh
 from ._complex import conj, real
 from ._composite import _float_dtype, stop_gradient
 from ._composite import mean as _mean
-from ._family import dtype_of, ndim_of, shape_of, t
+from ._family import _scale, dtype_of, ndim_of, shape_of, t
 from ._manip import _arr, _axis1, _batch_axis_rule, _slice_at, take_along_axis
 from ._ufuncs import remainder as _remainder
 
@@ -121,8 +121,9 @@ def linear_recurrence(a, b):
         head = (Ellipsis, slice(0, k))
         tail = (Ellipsis, slice(k, n))
         prev = (Ellipsis, slice(0, n - k))
-        b_new = sh.concatenate([sh.getitem(b, head), ew.add(sh.getitem(b, tail), ew.multiply(
-            sh.getitem(a, tail), sh.getitem(b, prev)))], axis=-1)
+        # strong product: a zero carried value stays zero next to an infinite factor
+        b_new = sh.concatenate([sh.getitem(b, head), ew.add(sh.getitem(b, tail), _scale(
+            sh.getitem(b, prev), sh.getitem(a, tail)))], axis=-1)
         if 2 * k < n:
             a = sh.concatenate([sh.getitem(a, head), ew.multiply(sh.getitem(a, tail),
                                                                  sh.getitem(a, prev))], axis=-1)
@@ -135,7 +136,7 @@ def _cumprod_jvp(tangents, out, x, axis):
     # d out_i = x_i d out_{i-1} + dx_i L_i, L_i = out_{i-1} (the exclusive product)
     (tx,) = tangents
     xl, ol, tl = _last(x, axis), _last(out, axis), _last(tx, axis)
-    d = linear_recurrence(xl, ew.multiply(tl, _shift_right(ol, 1)))
+    d = linear_recurrence(xl, _scale(tl, _shift_right(ol, 1)))
     return sh.moveaxis(d, -1, axis)
 
 
@@ -143,7 +144,7 @@ def _cumprod_vjp(needs, g, out, x, axis):
     # grad_j = L_j S_j with S_j = g_j + x_{j+1} S_{j+1}: a recurrence run backwards
     xl, ol, gl = _last(x, axis), _last(out, axis), _last(g, axis)
     s = _flip_last(linear_recurrence(_shift_right(_flip_last(xl), 0), _flip_last(gl)))
-    return (sh.moveaxis(ew.multiply(_shift_right(ol, 1), s), -1, axis),)
+    return (sh.moveaxis(_scale(s, _shift_right(ol, 1)), -1, axis),)
 
 
 cumprod_p = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis),
