@@ -79,7 +79,6 @@ def tour(quick=False):
     print()
     print("7. Forward vs reverse mode for a full Jacobian (§4.5, Exercise 4): f(x) = tanh(W x),")
     print("   m = 64 outputs, n inputs; jacfwd costs ~n passes, jacrev ~m passes")
-    import time
     rng = np.random.default_rng(0)
     m = 64
     rows = []

@@ -22,7 +22,7 @@ from .._errors import (
 from . import memory as _memory
 from . import primitive as _prim
 from .state import lib, state
-from .tensor import Tensor, _RemovableHandle, is_differentiable_dtype
+from .tensor import Tensor, _RemovableHandle
 
 
 class Aval:

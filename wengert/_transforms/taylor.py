@@ -94,7 +94,7 @@ def _rule_mul(op):
 
 
 def _rule_divide(primals, series, out, K, params):
-    (x0, z0), (xs, zs) = primals, series
+    (_, z0), (xs, zs) = primals, series
     wnp = _wnp()
     ys = []
     for k in range(1, K + 1):

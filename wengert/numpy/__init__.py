@@ -486,6 +486,8 @@ from . import _batching  # noqa: E402,F401  (vmap rules of reductions and shape 
 
 # VJP rules written only with wengert.numpy functions: safe to run on bare ndarrays in an
 # unrecorded backward pass (the engine's fast path, see _core/graph.Node.apply)
+from . import _elementwise, _linalg_core, _reduce, _shape  # noqa: E402
+
 for _p in (_shape.reshape_p, _shape.transpose_p, _shape.broadcast_to_p, _shape.sum_to_shape_p,
            _shape.astype_p, _shape.copy_p, _reduce.sum_p, _linalg_core.matmul_p,
            _elementwise.where_p):

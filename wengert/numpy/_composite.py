@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.primitive import Primitive, bind
+from .._core.tensor import Tensor
 from . import _elementwise as ew
 from . import _reduce as rd
 from . import _shape as sh
@@ -85,11 +86,15 @@ def _safe_max(a, axis, skip=None):
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
-    """``log(sum(exp(a)))`` computed stably (max-shifted); derivative softmax(a)."""
-    if return_sign:
-        from .._errors import UnsupportedError
-        raise UnsupportedError("logsumexp(return_sign=True) is not supported")
+    """log(sum(b * exp(a))) over ``axis``, shifted by the maximum (SciPy's signature).
+
+    With ``b`` (broadcast against ``a``) the sum may be negative: ``return_sign=True`` then
+    gives ``(log|sum|, sign(sum))``, otherwise a negative sum gives NaN as in SciPy.  Entries
+    with ``b == 0`` are left out of the shift; the derivative is the (weighted) softmax.
+    """
     a = t(a)
+    if not isinstance(a, Tensor):
+        a = t(np.asarray(a))
     if not np.issubdtype(dtype_of(a), np.inexact):
         a = sh.astype(a, np.float64)
     skip = None
@@ -99,6 +104,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         b = t(b)
         shape = np.broadcast_shapes(shape_of(a), shape_of(b))
         a = sh.broadcast_to(a, shape)
+        b = sh.broadcast_to(b if isinstance(b, Tensor) else t(np.asarray(b)), shape)
         skip = ew.equal(b, 0)
     axis = sh._normalize_axes(axis, ndim_of(a))
     m = _safe_max(a, axis, skip)
@@ -116,10 +122,29 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     # all entries -inf (or all weights 0): the value is -inf and the derivative 0, without
     # evaluating log(0) (whose derivative 1/0 would turn into 0 * inf = NaN)
     empty = ew.equal(s, 0)
-    r = ew.add(ew.where(empty, -np.inf, ew.log(ew.where(empty, 1.0, s))), m)
+    s_safe = ew.where(empty, 1.0, s)
+    sgn = None
+    if np.issubdtype(dtype_of(s), np.complexfloating):
+        r = ew.add(ew.where(empty, -np.inf, ew.log(s_safe)), m)
+    elif b is None:
+        r = ew.add(ew.where(empty, -np.inf, ew.log(s_safe)), m)
+    else:
+        r = ew.add(ew.where(empty, -np.inf, ew.log(ew.absolute(s_safe))), m)
+        sgn = ew.sign(s)
+        if not return_sign:
+            r = ew.where(ew.less(s, 0), np.nan, r)
     if not keepdims:
-        r = sh.squeeze(r, axis=axis) if axis is not None else sh.reshape(r, ())
+        r = _squeeze_reduced(r, axis)
+    if return_sign:
+        if sgn is None:
+            sgn = ew.sign(s) if not np.issubdtype(dtype_of(s), np.complexfloating) else \
+                ew.divide(s, ew.absolute(s))
+        return r, sgn if keepdims else _squeeze_reduced(sgn, axis)
     return r
+
+
+def _squeeze_reduced(r, axis):
+    return sh.squeeze(r, axis=axis) if axis is not None else sh.reshape(r, ())
 
 
 def softmax(x, axis=-1):

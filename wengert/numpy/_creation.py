@@ -63,7 +63,6 @@ def arange(*args, **kwargs):
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     if isinstance(start, Tensor) or isinstance(stop, Tensor):
         from . import _elementwise as ew
-        from ._shape import reshape
         steps = np.linspace(0.0, 1.0, num, endpoint=endpoint)
         shp = (num,) + (1,) * len(shape_of(start) if hasattr(start, "shape") else ())
         frac = _w(steps.reshape(shp))

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._core.state import state
 from .._core.tensor import Tensor
-from .._errors import GradientError, InplaceError
+from .._errors import InplaceError
 from . import _composite as cp
 from . import _elementwise as ew
 from . import _linalg_core as la

@@ -52,14 +52,11 @@ except ImportError as _err:  # the message is the point: SciPy is optional
         "without it.") from _err
 
 from .._core.primitive import Primitive, bind
-from .._core.tensor import Tensor, concrete_value
+from .._core.tensor import concrete_value
 from .._errors import GradientError, UnsupportedError, WengertError
 from ..numpy import _elementwise as ew
-from ..numpy import _reduce as rd
-from ..numpy import _shape as sh
 from ..numpy._complex import real
-from ..numpy._composite import stop_gradient
-from ..numpy._family import dtype_of, elementwise, ndim_of, shape_of, t, zero_deriv
+from ..numpy._family import elementwise, t, zero_deriv
 
 __all__ = [
     "erf", "erfc", "erfinv", "erfcinv", "erfcx", "gamma", "gammaln", "loggamma", "rgamma",
@@ -278,93 +275,23 @@ softplus_p, softplus = _elementwise("softplus", _sp.softplus, lambda out, x: exp
                                     doc="log(1 + e^x), stable; derivative expit(x).")
 
 
-def _max_shift(a, axis, mask=None):
-    """The constant max of ``a`` over ``axis`` (keepdims; 0 where it is not finite)."""
-    r = real(a)
-    if mask is not None:
-        r = ew.where(mask, -np.inf, r)
-    m = stop_gradient(rd.max(r, axis=axis, keepdims=True))
-    return ew.where(ew.isfinite(m), m, 0)
-
-
-def _reduced(r, axis, keepdims):
-    if keepdims:
-        return r
-    return sh.reshape(r, ()) if axis is None else sh.squeeze(r, axis=axis)
-
-
-def _as_float(a):
-    a = t(a)
-    if not isinstance(a, Tensor):
-        a = t(np.asarray(a))
-    if not np.issubdtype(dtype_of(a), np.inexact):
-        a = sh.astype(a, np.float64)
-    return a
-
-
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
-    """log(Σ b·exp(a)) over ``axis``, shifted by the maximum (SciPy's signature).
-
-    With ``b`` (broadcast against ``a``) the sum may be negative: ``return_sign=True`` then
-    gives ``(log|Σ|, sign(Σ))``, otherwise a negative sum gives NaN as in SciPy.  Entries
-    with ``b == 0`` are left out of the maximum; the derivative is the (weighted) softmax.
-    """
-    a = _as_float(a)
-    mask = None
-    if b is not None:
-        b = t(b)
-        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
-        a = sh.broadcast_to(a, shape)
-        b = sh.broadcast_to(b if isinstance(b, Tensor) else t(np.asarray(b)), shape)
-        mask = ew.equal(b, 0)
-    axis = sh._normalize_axes(axis, ndim_of(a))
-    m = _max_shift(a, axis, mask)
-    d = ew.subtract(a, m)
-    if mask is not None:
-        # a masked entry far above the maximum would overflow exp (then inf * 0 = NaN); capped
-        # just below the overflow, the derivative in its weight, e^(a - lse), stays exact
-        cap = float(np.floor(np.log(np.finfo(dtype_of(d)).max)))
-        d = ew.where(ew.logical_and(mask, ew.greater(real(d), cap)), cap, d)
-    e = ew.exp(d)
-    if b is not None:
-        e = ew.multiply(e, b)
-    s = rd.sum(e, axis=axis, keepdims=True)
-    # an empty sum (all entries -inf or weighted 0) is -inf with derivative 0: log is taken of
-    # 1 there, so its derivative 1/0 never meets the zero exp(-inf) (as wnp.logsumexp)
-    empty = ew.equal(s, 0)
-    s_safe = ew.where(empty, 1, s)
-    with np.errstate(divide="ignore"):
-        if np.issubdtype(dtype_of(s), np.complexfloating):
-            r = ew.add(ew.where(empty, -np.inf, ew.log(s_safe)), m)
-            sgn = None
-        else:
-            r = ew.add(ew.where(empty, -np.inf, ew.log(ew.abs(s_safe))), m)
-            sgn = ew.sign(s)
-            if not return_sign:
-                r = ew.where(ew.less(s, 0), np.nan, r)
-    r = _reduced(r, axis, keepdims)
-    if return_sign:
-        if sgn is None:
-            sgn = ew.divide(s, ew.abs(s))
-        return r, _reduced(sgn, axis, keepdims)
-    return r
+    """log(Σ b·exp(a)) over ``axis``, shifted by the maximum (SciPy's signature): the same
+    function as ``wengert.numpy.logsumexp`` (see there)."""
+    from ..numpy._composite import logsumexp as _lse
+    return _lse(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
 
 def softmax(x, axis=None):
     """exp(x) / Σ exp(x) over ``axis`` (SciPy's default: all elements), max-shifted."""
-    x = _as_float(x)
-    axis = sh._normalize_axes(axis, ndim_of(x))
-    e = ew.exp(ew.subtract(x, _max_shift(x, axis)))
-    return ew.divide(e, rd.sum(e, axis=axis, keepdims=True))
+    from ..numpy._composite import softmax as _softmax
+    return _softmax(x, axis=axis)
 
 
 def log_softmax(x, axis=None):
     """x - logsumexp(x) over ``axis`` (SciPy's default: all elements), max-shifted."""
-    x = _as_float(x)
-    axis = sh._normalize_axes(axis, ndim_of(x))
-    d = ew.subtract(x, _max_shift(x, axis))
-    with np.errstate(divide="ignore"):
-        return ew.subtract(d, ew.log(rd.sum(ew.exp(d), axis=axis, keepdims=True)))
+    from ..numpy._composite import log_softmax as _log_softmax
+    return _log_softmax(x, axis=axis)
 
 
 # --- normal distribution function ---------------------------------------------------------------------
