@@ -85,6 +85,10 @@ def bind(prim: Primitive, *args, **params):
     else with NumPy; then record a reverse-mode node if any argument requires grad."""
     st = state
     if st.raw:  # inside an unrecorded VJP rule on concrete values: plain NumPy
+        if len(args) == 2:
+            a, b = args
+            return prim.impl(a._value if isinstance(a, Tensor) else a,
+                             b._value if isinstance(b, Tensor) else b, **params)
         return prim.impl(*[a._value if isinstance(a, Tensor) else a for a in args], **params)
     if st.traces:
         if any(getattr(a, "_trace", None) is not None for a in args):
