@@ -113,3 +113,18 @@ def reaches_outside(values, internal=None) -> bool:
             if p is not None and p not in seen_n:
                 nodes.append(p)
     return False
+
+
+def split_args(fun, args, kwargs, argnums, api):
+    """``(single, diff, partial)``: the differentiated arguments ``args[argnums]`` and a
+    function of them alone that calls ``fun`` with the other arguments fixed."""
+    single, nums = normalize_argnums(argnums, len(args), api)
+    diff = tuple(args[i] for i in nums)
+
+    def partial(*d):
+        full = list(args)
+        for i, v in zip(nums, d):
+            full[i] = v
+        return fun(*full, **kwargs)
+
+    return single, diff, partial

@@ -183,7 +183,6 @@ def checkpoint(fun, *, static_argnums=()):
         if free is None:  # fun reads a traced value it was not given: just evaluate it
             return fun(*args)
         o_leaves, out_td = tree_flatten(out)
-        k = len(free)
 
         def fwd(*d):
             return call(*d), tuple(d[:n])
@@ -193,16 +192,8 @@ def checkpoint(fun, *, static_argnums=()):
                 gx, gw = _pull(call, list(res), free, sh, tree_flatten(g)[0])
             return tuple(gx) + tuple(gw)
 
-        flat_td = tree_flatten(tuple(range(n + k)))[1]
-        info = _Info(f"checkpoint({getattr(fun, '__name__', 'f')})", flat_td, fun=call,
-                     fwd=fwd, bwd=bwd, owner=wrapped)
-        info.out_td, info.n_out = out_td, len(o_leaves)
-        info.res_td = tree_flatten(tuple(range(n)))[1]
-        info.res_inputs = n
-        info.cache = _cache_of(o_leaves, leaves)
-        outs = bind(custom_vjp_p, *leaves, *free, info=info)
-        info.cache = None
-        return info.out_td.unflatten(list(outs[:info.n_out]))
+        return _bind_recomputed(f"checkpoint({getattr(fun, '__name__', 'f')})", wrapped, call,
+                                fwd, bwd, leaves, free, o_leaves, out_td)
 
     return wrapped
 
@@ -373,8 +364,17 @@ def checkpoint_loop(step, state, n_steps, n_checkpoints):
                     holds.pop(j).release()
         return tuple(g_leaves) + tuple(g_free)
 
-    flat_td = tree_flatten(tuple(range(n + k_free)))[1]
-    info = _Info("checkpoint_loop", flat_td, fun=run, fwd=fwd, bwd=bwd, owner=checkpoint_loop)
+    return _bind_recomputed("checkpoint_loop", checkpoint_loop, run, fwd, bwd, leaves, free,
+                            o_leaves, out_td)
+
+
+def _bind_recomputed(name, owner, fun, fwd, bwd, leaves, free, o_leaves, out_td):
+    """Bind the custom-VJP primitive for a recomputing rule whose residuals are its first
+    ``len(leaves)`` inputs (``free`` are closed-over values that require grad), reusing the
+    outputs ``o_leaves`` already computed."""
+    n = len(leaves)
+    flat_td = tree_flatten(tuple(range(n + len(free))))[1]
+    info = _Info(name, flat_td, fun=fun, fwd=fwd, bwd=bwd, owner=owner)
     info.out_td, info.n_out = out_td, len(o_leaves)
     info.res_td = tree_flatten(tuple(range(n)))[1]
     info.res_inputs = n

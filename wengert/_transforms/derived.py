@@ -16,7 +16,7 @@ import numpy as np
 
 from .._core.tensor import Tensor
 from .._tree import tree_flatten
-from ._util import as_tensor, check_inexact, normalize_argnums
+from ._util import as_tensor, check_inexact, split_args
 from .forward import jvp
 from .reverse import grad, vjp
 from .vmap import vmap
@@ -41,16 +41,7 @@ def _reshape(x, shape):
 
 
 def _split_args(fun, args, kwargs, argnums):
-    single, nums = normalize_argnums(argnums, len(args), "jacobian")
-    diff = tuple(args[i] for i in nums)
-
-    def partial(*d):
-        full = list(args)
-        for i, v in zip(nums, d):
-            full[i] = v
-        return fun(*full, **kwargs)
-
-    return single, diff, partial
+    return split_args(fun, args, kwargs, argnums, "jacobian")
 
 
 def _assemble(out_leaves, out_td, in_leaves, in_td, single, blocks):

@@ -19,7 +19,7 @@ from .._core.state import enable_grad, lib, new_level, state
 from .._core.tensor import Tensor
 from .._errors import DTypeError, NonScalarOutputError, ShapeError
 from .._tree import check_same_structure, tree_flatten, tree_leaves
-from ._util import as_tensor, check_inexact, normalize_argnums, reaches_outside, to_output
+from ._util import as_tensor, check_inexact, reaches_outside, split_args, to_output
 
 alias_p = Primitive(
     "alias", lambda x: x,
@@ -178,14 +178,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """
 
     def value_and_grad_f(*args, **kwargs):
-        single, nums = normalize_argnums(argnums, len(args), "grad")
-        diff = tuple(args[i] for i in nums)
-
-        def partial(*d):
-            full = list(args)
-            for i, v in zip(nums, d):
-                full[i] = v
-            return fun(*full, **kwargs)
+        single, diff, partial = split_args(fun, args, kwargs, argnums, "grad")
 
         rec = _VJP(partial, diff, "grad")
         out, aux = _unpack_aux(rec.out, "grad") if has_aux else (rec.out, None)
