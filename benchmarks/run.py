@@ -155,7 +155,8 @@ def main():
         print(json.dumps(run_library(a.lib, reps)))
         return
     env = dict(os.environ)
-    for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+              "NUMEXPR_NUM_THREADS", "NUMEXPR_MAX_THREADS"):
         env[k] = str(a.threads)
     libs = ["numpy", "wengert", "wengert-jit", "torch", "jax-jit", "autograd"]
     results = {}

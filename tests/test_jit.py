@@ -104,3 +104,16 @@ def test_strong_zeros_survive_compilation():
         got = g(np.array([-1.0, 4.0]))
         got = g(np.array([-1.0, 4.0]))
     np.testing.assert_array_equal(got, [0.0, 0.25])
+
+
+def test_elementwise_chains_fuse_with_numexpr_when_installed():
+    pytest.importorskip("numexpr", reason="numexpr is the optional fusion backend")
+    f = wg.grad(lambda x: wnp.sum(wnp.sin(x) * wnp.exp(-x * x)))
+    x = np.random.default_rng(0).standard_normal(1 << 17)
+    jf = wg.jit(f)
+    assert "_ne.evaluate" in jf.lower(x).as_text()
+    ref = np.cos(x) * np.exp(-x * x) - 2 * x * np.sin(x) * np.exp(-x * x)
+    np.testing.assert_allclose(jf(x), ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(jf(x), ref, rtol=1e-12, atol=1e-15)  # compiled path
+    small = np.linspace(-1, 1, 8)  # below the size threshold: plain NumPy calls
+    assert "_ne.evaluate" not in jf.lower(small).as_text()

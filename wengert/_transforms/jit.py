@@ -209,6 +209,66 @@ def _inline(e, a, ns, strong, out=None):
     return None
 
 
+# --- fusion (numexpr, optional) -------------------------------------------------------------------
+_NE_OPS = {
+    "add": "({0} + {1})", "subtract": "({0} - {1})", "multiply": "({0} * {1})",
+    "divide": "({0} / {1})", "negative": "(-{0})", "exp": "exp({0})", "log": "log({0})",
+    "sin": "sin({0})", "cos": "cos({0})", "tan": "tan({0})", "tanh": "tanh({0})",
+    "sqrt": "sqrt({0})", "arctan": "arctan({0})", "absolute": "abs({0})",
+    "square": "({0} * {0})", "reciprocal": "(1.0 / {0})",
+}
+FUSE_MIN_SIZE = 1 << 16  # below this numexpr's call overhead beats its saved memory traffic
+
+
+def _numexpr():
+    try:
+        import numexpr
+    except ImportError:
+        return None
+    return numexpr
+
+
+def plan_fusion(program: Program, strong: bool):
+    """Which equations run inside fused numexpr expressions: float64 elementwise arithmetic on
+    large arrays of one shape.  Returns ``(fusable, inlined)``: equation indices computed by
+    numexpr, and the Vars folded into their single consumer's expression (never stored)."""
+    if _numexpr() is None:
+        return set(), set()
+    fusable = set()
+    for k, e in enumerate(program.eqns):
+        name = e.prim.name
+        if name == "strong_mul" and not strong:
+            name = "multiply"
+        if name not in _NE_OPS or e.params or e.prim.multiple_results:
+            continue
+        out = e.outputs[0]
+        if out.dtype != np.float64 or int(np.prod(out.shape)) < FUSE_MIN_SIZE:
+            continue
+        ok = True
+        for i in e.inputs:
+            if isinstance(i, Var):
+                ok &= i.dtype == np.float64 and i.shape == out.shape
+            else:
+                v = i.value._value if isinstance(i.value, Tensor) else i.value
+                ok &= type(v) in (int, float)
+        if ok:
+            fusable.add(k)
+    consumers = {}
+    for k, e in enumerate(program.eqns):
+        for i in e.inputs:
+            if isinstance(i, Var):
+                consumers.setdefault(i.id, []).append(k)
+    keep = {o.id for o in program.outputs if isinstance(o, Var)}
+    keep |= {g[0].id for g in program.guards}
+    inlined = set()
+    for k in fusable:
+        v = program.eqns[k].outputs[0]
+        c = consumers.get(v.id, [])
+        if v.id not in keep and len(c) == 1 and c[0] in fusable:
+            inlined.add(v.id)
+    return fusable, inlined
+
+
 def codegen(program: Program, strong=True):
     """Generate straight-line Python source and compile it; returns ``(fn, source)``.
 
@@ -234,7 +294,28 @@ def codegen(program: Program, strong=True):
         return name
 
     reuse = plan_buffers(program)
+    fusable, inlined = plan_fusion(program, strong)
+    exprs = {}  # var id -> numexpr expression text (for inlined and fused results)
     for k, e in enumerate(program.eqns):
+        if k in fusable:
+            name = "multiply" if e.prim.name == "strong_mul" else e.prim.name
+            parts = [exprs.get(i.id, f"v{i.id}") if isinstance(i, Var) else arg(i)
+                     for i in e.inputs]
+            out = e.outputs[0]
+            text = _NE_OPS[name].format(*parts)
+            if out.id in inlined:
+                exprs[out.id] = text
+                continue
+            if text.count("(") < 2:  # a single operation: NumPy is as good
+                pass
+            else:
+                names = sorted({f"v{i}" for i in _names_in(text)})
+                ns.setdefault("_ne", _numexpr())
+                lines.append(f"    v{out.id} = _ne.evaluate({text!r}, local_dict={{"
+                             + ", ".join(f"{n!r}: {n}" for n in names) + "})  # fused")
+                for kind, val in guards_at.pop(out.id, []):
+                    lines.append(_guard_line(out, kind, val, ns))
+                continue
         args = [arg(i) for i in e.inputs]
         outs = ", ".join(f"v{o.id}" for o in e.outputs)
         if e.prim.multiple_results:
@@ -260,6 +341,11 @@ def codegen(program: Program, strong=True):
     src = "\n".join(lines)
     exec(compile(src, "<wengert.jit>", "exec"), ns)
     return ns["compiled"], src
+
+
+def _names_in(text):
+    import re
+    return {int(m) for m in re.findall(r"\bv(\d+)\b", text)}
 
 
 def _guard_line(v, kind, val, ns):
