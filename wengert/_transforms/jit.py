@@ -4,8 +4,10 @@ Python function of direct NumPy calls, cache it.
 Pipeline (each step a small function below): ``trace_program`` (concrete tracing, guards
 recorded) -> ``dce`` (drop equations whose results are unused) -> ``cse`` (merge equations
 with the same primitive, inputs and parameters) -> ``simplify`` (x*1, x+0, x-0 from the
-ones and zeros that differentiation produces) -> ``plan_buffers`` (an elementwise result
-overwrites a dead intermediate through NumPy's ``out=``) -> ``codegen`` (straight-line Python calling
+ones and zeros that differentiation produces) -> ``plan_fusion`` (with numexpr installed, float64
+elementwise chains on large arrays become one ``numexpr.evaluate`` each) -> ``plan_buffers``
+(an elementwise result overwrites a dead intermediate through NumPy's ``out=``) ->
+``codegen`` (straight-line Python calling
 each primitive's NumPy ``impl``; guards become checks that raise ``_GuardFailed``).
 
 Value-dependent Python control flow is safe: ``bool(x)``, ``float(x)``, ``x.item()`` on a
