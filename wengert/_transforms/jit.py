@@ -220,6 +220,9 @@ _NE_OPS = {
     "square": "({0} * {0})", "reciprocal": "(1.0 / {0})",
 }
 FUSE_MIN_SIZE = 1 << 16  # below this numexpr's call overhead beats its saved memory traffic
+# On one thread NumPy's SIMD exp/sin/... beat numexpr's: fuse only the memory-bound arithmetic
+_ARITHMETIC = {"add", "subtract", "multiply", "divide", "negative", "absolute", "square",
+               "reciprocal"}
 
 
 def _numexpr():
@@ -234,14 +237,16 @@ def plan_fusion(program: Program, strong: bool):
     """Which equations run inside fused numexpr expressions: float64 elementwise arithmetic on
     large arrays of one shape.  Returns ``(fusable, inlined)``: equation indices computed by
     numexpr, and the Vars folded into their single consumer's expression (never stored)."""
-    if _numexpr() is None:
+    ne = _numexpr()
+    if ne is None:
         return set(), set()
+    ops = _NE_OPS if ne.get_num_threads() > 1 else _ARITHMETIC
     fusable = set()
     for k, e in enumerate(program.eqns):
         name = e.prim.name
         if name == "strong_mul" and not strong:
             name = "multiply"
-        if name not in _NE_OPS or e.params or e.prim.multiple_results:
+        if name not in ops or e.params or e.prim.multiple_results:
             continue
         out = e.outputs[0]
         if out.dtype != np.float64 or int(np.prod(out.shape)) < FUSE_MIN_SIZE:
