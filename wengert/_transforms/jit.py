@@ -74,8 +74,9 @@ def _params_key(params):
         return None
 
 
-def cse(program: Program) -> Program:
-    seen = {}
+def _rewrite(program: Program, visit) -> Program:
+    """Walk the equations with their inputs renamed so far; ``visit(eqn)`` returns None to keep
+    the equation, or the Vars/Literals that replace its outputs (the equation is dropped)."""
     rename = {}
     eqns = []
 
@@ -83,20 +84,33 @@ def cse(program: Program) -> Program:
         return rename.get(x.id, x) if isinstance(x, Var) else x
 
     for e in program.eqns:
-        ins = [sub(i) for i in e.inputs]
-        pk = _params_key(e.params)
-        key = None if pk is None else (e.prim.name, tuple(_key_of(i) for i in ins), pk)
-        if key is not None and key in seen:
-            for o, p in zip(e.outputs, seen[key].outputs):
-                rename[o.id] = p
-            continue
-        ne = Eqn(e.prim, ins, e.params, e.outputs)
-        if key is not None:
-            seen[key] = ne
-        eqns.append(ne)
+        ne = Eqn(e.prim, [sub(i) for i in e.inputs], e.params, e.outputs)
+        repl = visit(ne)
+        if repl is None:
+            eqns.append(ne)
+        else:
+            for o, r in zip(e.outputs, repl):
+                rename[o.id] = r
     outs = [sub(o) for o in program.outputs]
     guards = [(sub(v), k, val) for v, k, val in program.guards]
     return Program(program.inputs, eqns, outs, guards)
+
+
+def cse(program: Program) -> Program:
+    """Merge equations with the same primitive, inputs and (hashable) parameters."""
+    seen = {}
+
+    def visit(e):
+        pk = _params_key(e.params)
+        if pk is None:
+            return None
+        key = (e.prim.name, tuple(_key_of(i) for i in e.inputs), pk)
+        if key in seen:
+            return seen[key].outputs
+        seen[key] = e
+        return None
+
+    return _rewrite(program, visit)
 
 
 def _is_const(x, c):
@@ -110,38 +124,26 @@ def _is_const(x, c):
 
 
 def simplify(program: Program) -> Program:
-    """Remove multiplications by one and additions/subtractions of zero when the result has
-    the same shape and dtype as the surviving operand."""
-    rename = {}
-    eqns = []
+    """Remove identities, multiplications by one and additions/subtractions of zero when the
+    result has the same shape and dtype as the surviving operand."""
 
-    def sub(x):
-        return rename.get(x.id, x) if isinstance(x, Var) else x
+    def same(a, out):
+        return isinstance(a, Var) and a.shape == out.shape and a.dtype == out.dtype
 
-    for e in program.eqns:
-        ins = [sub(i) for i in e.inputs]
-        out = e.outputs[0]
-        keep = None
-        name = e.prim.name
+    def visit(e):
+        ins, out, name = e.inputs, e.outputs[0], e.prim.name
         if name in ("alias", "stop_gradient", "positive") and isinstance(ins[0], Var):
-            keep = ins[0]  # identities
-        elif name in ("multiply", "strong_mul", "add") and len(ins) == 2:
+            return [ins[0]]
+        if name in ("multiply", "strong_mul", "add") and len(ins) == 2:
             unit = 0 if name == "add" else 1
             for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
-                if isinstance(a, Var) and _is_const(b, unit) and a.shape == out.shape \
-                        and a.dtype == out.dtype:
-                    keep = a
-                    break
-        elif name == "subtract" and isinstance(ins[0], Var) and _is_const(ins[1], 0) \
-                and ins[0].shape == out.shape and ins[0].dtype == out.dtype:
-            keep = ins[0]
-        if keep is not None:
-            rename[out.id] = keep
-            continue
-        eqns.append(Eqn(e.prim, ins, e.params, e.outputs))
-    outs = [sub(o) for o in program.outputs]
-    guards = [(sub(v), k, val) for v, k, val in program.guards]
-    return Program(program.inputs, eqns, outs, guards)
+                if same(a, out) and _is_const(b, unit):
+                    return [a]
+        if name == "subtract" and same(ins[0], out) and _is_const(ins[1], 0):
+            return [ins[0]]
+        return None
+
+    return _rewrite(program, visit)
 
 
 def optimize(program: Program) -> Program:
