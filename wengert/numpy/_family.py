@@ -17,6 +17,7 @@ import cmath
 import numpy as np
 
 from .._core.primitive import Primitive, bind
+from .._core.state import state as _state
 from .._core.tensor import Tensor
 
 
@@ -26,6 +27,9 @@ def t(x):
     scalar promotion applies)."""
     if isinstance(x, Tensor):
         return x
+    if type(x) is np.ndarray:
+        # inside a VJP rule on the bare-ndarray fast path values stay bare
+        return x if _state.raw else Tensor._wrap(x)
     if isinstance(x, (int, float, complex, bool)) and not isinstance(x, np.generic):
         return x
     if isinstance(x, (list, tuple)):
