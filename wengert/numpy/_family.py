@@ -176,9 +176,13 @@ def _neg_p():
 def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None):
     """Declare an elementwise primitive from its local derivatives (see module docstring)."""
 
+    calls = tuple(callable(d) for d in derivs)
+
     def vjp(needs, g, out, *args):
-        return tuple(_scale(g, d(out, *args) if callable(d) else d) if need else None
-                     for need, d in zip(needs, derivs))
+        res = []
+        for need, d, c in zip(needs, derivs, calls):
+            res.append(_scale(g, d(out, *args) if c else d) if need else None)
+        return res
 
     def jvp(tangents, out, *args):
         acc = None
