@@ -308,10 +308,22 @@ def _edges(args):
 
 def record(prim, args, params, out):
     """Attach a Node for ``prim(*args)`` to its output(s)."""
-    outs = out if prim.multiple_results else (out,)
-    diff = [o.dtype.kind in "fc" for o in outs]
-    if not any(diff):
-        return out
+    if prim.multiple_results:
+        outs = out
+        diff = [o.dtype.kind in "fc" for o in outs]
+        if not any(diff):
+            return out
+    else:
+        outs = (out,)
+        if type(out) is Tensor:
+            v = out._value
+            if v.dtype.kind not in "fc":
+                return out
+            out_avals = ((v.shape, v.dtype),)
+        elif out.dtype.kind not in "fc":
+            return out
+        else:
+            out_avals = ((out.shape, out.dtype),)
     node = _new_node(Node)
     node.prim = prim
     node.params = params
@@ -322,7 +334,8 @@ def record(prim, args, params, out):
     else:
         node.saved = None
         node.versions = ()
-    node.out_avals = tuple([(o.shape, o.dtype) for o in outs])
+    node.out_avals = tuple([(o.shape, o.dtype) for o in outs]) if prim.multiple_results \
+        else out_avals
     if callable(prim.save_out):  # save only some outputs (custom rules: the residuals)
         keep = set(prim.save_out(params, len(outs)))
         node.saved_out = tuple(o._alias() if i in keep else Aval(o.shape, o.dtype)
