@@ -155,8 +155,10 @@ class Node:
                             raw = False
                 elif raw:
                     raw_args.append(a)
-        else:
+        elif prim.vjp_reads_inputs:
             args = raw_args = [Aval(s, d) for s, d in self.in_avals]
+        else:  # e.g. add: constant local derivatives, the rule never looks at its inputs
+            args = raw_args = (None,) * n_in
         out = None
         saved_out = self.saved_out
         if saved_out is not None:

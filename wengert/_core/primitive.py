@@ -22,7 +22,7 @@ from .tensor import Tensor, is_differentiable_dtype
 class Primitive:
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "taylor", "multiple_results",
                  "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc",
-                 "symbolic_zeros", "accepts_out", "raw_vjp")
+                 "symbolic_zeros", "accepts_out", "raw_vjp", "vjp_reads_inputs")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, taylor=None,
                  multiple_results=False, nondiff=False, zero_deriv=False,
@@ -47,6 +47,9 @@ class Primitive:
         # set for rules known to use only wengert.numpy functions and NumPy-compatible
         # methods)
         self.raw_vjp = False
+        # with save_args=False the rule still gets shape/dtype stand-ins for its inputs,
+        # unless it declares it never reads them (elementwise ops with constant derivatives)
+        self.vjp_reads_inputs = True
         PRIMITIVES[name] = self
 
     def __repr__(self):

@@ -196,6 +196,7 @@ def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None
     p = Primitive(name, impl, vjp=vjp, jvp=jvp, save_args=save_args, save_out=save_out,
                   taylor=taylor)
     p.raw_vjp = True
+    p.vjp_reads_inputs = any(calls)
     p.batch = "elementwise"
     _cache[name] = p
     return p
