@@ -107,7 +107,7 @@ def _flatten(x, leaves, is_leaf):
     if t is tuple or t is list:
         return TreeDef(t, None, tuple(_flatten(c, leaves, is_leaf) for c in x))
     if t is dict or t is collections.defaultdict:
-        keys = tuple(sorted(x.keys(), key=repr) if not _sortable(x) else sorted(x.keys()))
+        keys = dict_keys(x)
         aux = keys if t is dict else (x.default_factory, keys)
         return TreeDef(t, aux, tuple(_flatten(x[k], leaves, is_leaf) for k in keys))
     if t is collections.OrderedDict:
@@ -122,12 +122,13 @@ def _flatten(x, leaves, is_leaf):
     return TreeDef("leaf", None, ())
 
 
-def _sortable(d):
+def dict_keys(d):
+    """The order in which a dict's children are flattened: sorted keys (by repr when the
+    keys cannot be compared), so equal dicts flatten alike whatever their insertion order."""
     try:
-        sorted(d.keys())
-        return True
+        return tuple(sorted(d.keys()))
     except TypeError:
-        return False
+        return tuple(sorted(d.keys(), key=repr))
 
 
 def tree_unflatten(treedef, leaves):

@@ -20,7 +20,7 @@ from .._core.state import new_level
 from .._core.tensor import Tensor
 from .._core.trace import Trace, Tracer
 from .._errors import ConcretizationError, ShapeError
-from .._tree import tree_flatten
+from .._tree import dict_keys, tree_flatten
 from ._util import as_tensor, reaches_outside, to_output
 
 
@@ -187,7 +187,7 @@ def _broadcast_prefix(spec, tree):
                              f"but the dict it applies to has keys {sorted(map(repr, tree))}; "
                              "give one entry per key (or a single int/None for the whole dict).")
         out = []
-        for k in sorted(tree.keys(), key=repr) if not _sortable(tree) else sorted(tree.keys()):
+        for k in dict_keys(tree):
             out.extend(_broadcast_prefix(spec[k], tree[k]))
         return out
     if isinstance(tree, (tuple, list)) and isinstance(spec, (tuple, list)):
@@ -202,12 +202,6 @@ def _broadcast_prefix(spec, tree):
                      "structure")
 
 
-def _sortable(d):
-    try:
-        sorted(d.keys())
-        return True
-    except TypeError:
-        return False
 
 
 def _axis_size(leaves, leaf_axes, axis_size):

@@ -109,11 +109,8 @@ class _LocScale:
 
 
 @_distribution
-class _Continuous:
-    """Methods shared by every continuous distribution (derived from logpdf/cdf/sf)."""
-
-    def pdf(self, x, *args, **kwargs):
-        return ew.exp(self.logpdf(x, *args, **kwargs))
+class _FromCdf:
+    """Methods every distribution derives from its ``cdf``."""
 
     def logcdf(self, x, *args, **kwargs):
         with np.errstate(divide="ignore"):
@@ -128,16 +125,17 @@ class _Continuous:
 
 
 @_distribution
-class _Discrete:
+class _Continuous(_FromCdf):
+    """Methods shared by every continuous distribution (derived from logpdf/cdf/sf)."""
+
+    def pdf(self, x, *args, **kwargs):
+        return ew.exp(self.logpdf(x, *args, **kwargs))
+
+
+@_distribution
+class _Discrete(_FromCdf):
     def pmf(self, k, *args, **kwargs):
         return ew.exp(self.logpmf(k, *args, **kwargs))
-
-    def logcdf(self, k, *args, **kwargs):
-        with np.errstate(divide="ignore"):
-            return ew.log(self.cdf(k, *args, **kwargs))
-
-    def sf(self, k, *args, **kwargs):
-        return ew.subtract(1, self.cdf(k, *args, **kwargs))
 
 
 
