@@ -209,6 +209,61 @@ class Node:
         return result
 
 
+    def _apply_raw(self, g):
+        """``apply`` for the raw backward loop: the rule runs on bare ndarrays (``state.raw``
+        is set) and returns ndarrays fitted to the inputs; None when this node needs the
+        general path (a saved value is a tracer, several outputs)."""
+        prim = self.prim
+        if prim.multiple_results:
+            return None
+        if self._freed:
+            self._check_alive()
+        needs = self.needs
+        if prim.zero_deriv:
+            return [np.zeros(s, d) if need else None
+                    for need, (s, d) in zip(needs, self.in_avals)]
+        saved = self.saved
+        if saved is not None:
+            args = []
+            for a, v in zip(saved, self.versions):
+                if type(a) is Tensor:
+                    if a._version != v:
+                        self._inplace_error(a, v)
+                    args.append(a._value)
+                elif isinstance(a, Tensor):
+                    return None
+                else:
+                    args.append(a)
+        elif prim.vjp_reads_inputs:
+            args = [Aval(s, d) for s, d in self.in_avals]
+        else:
+            args = (None,) * len(needs)
+        saved_out = self.saved_out
+        if saved_out is None:
+            out = None
+        else:
+            out = saved_out[0]
+            if type(out) is not Tensor:
+                return None
+            out = out._value
+        rule = prim.raw_vjp
+        cts = (prim.vjp if rule is True else rule)(needs, g, out, *args, **self.params)
+        if len(cts) != len(needs):
+            raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
+                                f"for {len(needs)} inputs")
+        result = []
+        for need, ct, (shape, dtype) in zip(needs, cts, self.in_avals):
+            if not need or ct is None:
+                result.append(None)
+                continue
+            if type(ct) is not _ndarray:
+                ct = _raw_value(ct)
+            if ct.shape != shape or (ct.dtype is not dtype and ct.dtype != dtype):
+                ct = _raw_value(fit_cotangent(Tensor._wrap(ct), shape, dtype))
+            result.append(ct)
+        return result
+
+
 def fit_cotangent(ct, shape, dtype):
     """Sum a cotangent over broadcast axes and cast it to the input's dtype: the one place
     where broadcasting and type promotion are undone in reverse mode."""
@@ -426,13 +481,15 @@ def toposort(roots, method="dfs"):
 
 
 def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=False,
-                  accumulate=True, observer=None):
+                  accumulate=True, observer=None, prune=True):
     """Propagate cotangents from ``roots`` (list of (node, output_nr)) through the graph.
 
     If ``targets`` (list of (node, output_nr)) is given, returns the cotangents that reach
     them (None where none does) and executes only the nodes that lead to a target.  If
     ``accumulate``, leaf gradients are added into ``.grad``.  ``observer(node, i, ct)`` is
     called for every cotangent contribution (used to print the chapter's adjoint table).
+    ``prune=False`` says every leaf of the graph is a target (functional ``grad`` knows when
+    it is), so the search for the nodes that lead to a target is skipped.
     """
     root_nodes = [n for n, _ in roots]
     order = toposort(root_nodes)
@@ -441,6 +498,7 @@ def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=Fal
     if targets is not None:
         for n, nr in targets:
             target_map.setdefault(n, set()).add(nr)
+    if targets is not None and prune:
         needed = set()
         for n in reversed(order):  # inputs before their consumers
             if n in target_map:
@@ -450,61 +508,157 @@ def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=Fal
                 if p in needed:
                     needed.add(n)
                     break
-    buffers = {}
-    for (n, nr), ct in zip(roots, cts):
-        buf = buffers.get(n)
-        if buf is None:
-            buf = buffers[n] = [None] * len(n.out_avals)
-        buf[nr] = ct if buf[nr] is None else lib.add(buf[nr], ct)
-    captured = {}
-    prev = state.grad_enabled
-    state.grad_enabled = bool(create_graph)
-    try:
-        for node in order:
-            buf = buffers.pop(node, None)
-            if buf is None:
-                continue
-            if needed is not None and node not in needed:
-                continue
-            if node._pre_hooks:
-                _run_pre_hooks(node, buf)
-            is_acc = type(node) is AccumulateGrad
-            if is_acc and node.variable._hooks and buf[0] is not None:
-                for h in list(node.variable._hooks):
-                    r = h(buf[0])
-                    if r is not None:
-                        buf[0] = _hook_result(r, buf[0], h)
-            if node in target_map:
-                for nr in target_map[node]:
-                    captured[(node, nr)] = buf[nr]
-                if all(p not in needed for p, _ in node.next_functions if p is not None):
-                    continue
-            if is_acc:
-                if accumulate and buf[0] is not None:
-                    _accumulate(node.variable, buf[0], create_graph)
-                continue
-            cts = node.apply(buf, create_graph)
-            if node._hooks:
-                for h in list(node._hooks):
-                    r = h(tuple(cts), tuple(buf))
-                    if r is not None:
-                        cts = list(r)
-            if not retain_graph:
-                node.release()
-            for i, ((p, nr), ct) in enumerate(zip(node.next_functions, cts)):
-                if p is None or ct is None:
-                    continue
-                if observer is not None:
-                    observer(node, i, ct)
-                pb = buffers.get(p)
-                if pb is None:
-                    pb = buffers[p] = [None] * len(p.out_avals)
-                pb[nr] = ct if pb[nr] is None else lib.add(pb[nr], ct)
-    finally:
-        state.grad_enabled = prev
+    run = _Run(needed, target_map, retain_graph, create_graph, accumulate)
+    if (not create_graph and observer is None and not state.traces
+            and all(type(c) is Tensor for c in cts)):
+        run.backward_raw(order, roots, cts)
+    else:
+        run.backward(order, roots, cts, observer)
     if targets is not None:
-        return [captured.get(t) for t in targets]
+        return [run.captured.get(t) for t in targets]
     return None
+
+
+class _Run:
+    """One backward pass: the schedule's bookkeeping and the per-node steps shared by the
+    general loop (cotangents are Tensors; rules may record, for create_graph) and the raw
+    loop (cotangents are bare ndarrays; nothing is recorded and the VJP rules run on
+    ndarrays where they can; the common case, and the one that sets eager speed)."""
+
+    __slots__ = ("needed", "target_map", "retain_graph", "create_graph", "accumulate",
+                 "captured")
+
+    def __init__(self, needed, target_map, retain_graph, create_graph, accumulate):
+        self.needed = needed
+        self.target_map = target_map
+        self.retain_graph = retain_graph
+        self.create_graph = create_graph
+        self.accumulate = accumulate
+        self.captured = {}
+
+    def step(self, node, buf):
+        """Hooks, target capture, leaf accumulation and the VJP of one node; returns its
+        input cotangents (None when nothing flows on)."""
+        if node._pre_hooks:
+            _run_pre_hooks(node, buf)
+        is_acc = type(node) is AccumulateGrad
+        if is_acc and node.variable._hooks and buf[0] is not None:
+            for h in list(node.variable._hooks):
+                r = h(buf[0])
+                if r is not None:
+                    buf[0] = _hook_result(r, buf[0], h)
+        if node in self.target_map:
+            for nr in self.target_map[node]:
+                self.captured[(node, nr)] = buf[nr]
+            needed = self.needed
+            if needed is None or all(p not in needed for p, _ in node.next_functions
+                                     if p is not None):
+                return None
+        if is_acc:
+            if self.accumulate and buf[0] is not None:
+                _accumulate(node.variable, buf[0], self.create_graph)
+            return None
+        cts = node.apply(buf, self.create_graph)
+        if node._hooks:
+            for h in list(node._hooks):
+                r = h(tuple(cts), tuple(buf))
+                if r is not None:
+                    cts = list(r)
+        if not self.retain_graph:
+            node.release()
+        return cts
+
+    def backward(self, order, roots, cts, observer):
+        buffers = {}
+        add = lib.add
+        for (n, nr), ct in zip(roots, cts):
+            buf = buffers.get(n)
+            if buf is None:
+                buf = buffers[n] = [None] * len(n.out_avals)
+            buf[nr] = ct if buf[nr] is None else add(buf[nr], ct)
+        needed = self.needed
+        prev = state.grad_enabled
+        state.grad_enabled = bool(self.create_graph)
+        try:
+            for node in order:
+                buf = buffers.pop(node, None)
+                if buf is None or (needed is not None and node not in needed):
+                    continue
+                cts = self.step(node, buf)
+                if cts is None:
+                    continue
+                for i, ((p, nr), ct) in enumerate(zip(node.next_functions, cts)):
+                    if p is None or ct is None:
+                        continue
+                    if observer is not None:
+                        observer(node, i, ct)
+                    pb = buffers.get(p)
+                    if pb is None:
+                        pb = buffers[p] = [None] * len(p.out_avals)
+                    pb[nr] = ct if pb[nr] is None else add(pb[nr], ct)
+        finally:
+            state.grad_enabled = prev
+
+    def backward_raw(self, order, roots, cts):
+        buffers = {}
+        for (n, nr), ct in zip(roots, cts):
+            buf = buffers.get(n)
+            if buf is None:
+                buf = buffers[n] = [None] * len(n.out_avals)
+            buf[nr] = ct._value if buf[nr] is None else np.add(buf[nr], ct._value)
+        needed = self.needed
+        target_map = self.target_map
+        retain = self.retain_graph
+        st = state
+        prev = st.grad_enabled
+        st.grad_enabled = False
+        st.raw = True
+        try:
+            for node in order:
+                buf = buffers.pop(node, None)
+                if buf is None or (needed is not None and node not in needed):
+                    continue
+                cts = None
+                if (node.prim is not None and node.prim.raw_vjp and node._pre_hooks is None
+                        and node._hooks is None and node not in target_map):
+                    cts = node._apply_raw(buf[0])
+                    if cts is not None and not retain:
+                        node.release()
+                if cts is None:  # anything else: one step of the general loop on Tensors
+                    st.raw = False
+                    try:
+                        tcts = self.step(node, [None if b is None else Tensor._wrap(b)
+                                                for b in buf])
+                    finally:
+                        st.raw = True
+                    if tcts is None:
+                        continue
+                    cts = [None if c is None else _raw_value(c) for c in tcts]
+                for (p, nr), ct in zip(node.next_functions, cts):
+                    if p is None or ct is None:
+                        continue
+                    pb = buffers.get(p)
+                    if pb is None:
+                        pb = buffers[p] = [None] * len(p.out_avals)
+                        pb[nr] = ct
+                    elif pb[nr] is None:
+                        pb[nr] = ct
+                    else:
+                        pb[nr] = np.add(pb[nr], ct)
+        finally:
+            st.raw = False
+            st.grad_enabled = prev
+
+
+_ndarray = np.ndarray
+
+
+def _raw_value(c):
+    if type(c) is Tensor:
+        return c._value
+    if isinstance(c, Tensor):
+        raise GradientError("a VJP rule returned a traced value outside its transform")
+    return np.asarray(c)
 
 
 def _run_pre_hooks(node, buf):

@@ -130,7 +130,8 @@ class _VJP:
         create = self.external or reaches_outside(cts)
         if roots:
             got = backward_pass(roots, cts, self.targets, retain_graph=retain or create,
-                                create_graph=create, accumulate=False)
+                                create_graph=create, accumulate=False,
+                                prune=self.external)  # all leaves are the inputs
         else:
             got = [None] * len(self.ys)
         grads = []

@@ -96,11 +96,19 @@ def _masked_product(a, b, keep, out):
 
 
 def _strong_mul_impl(g, d, out=None):
-    # Only a non-finite derivative can turn a zero g into NaN (0 * inf, 0 * nan): one quiet
-    # pass over d decides, and the products are plain NumPy ones otherwise.
-    if _finite(d):
+    # Only a zero g meeting a non-finite derivative (0 * inf, 0 * nan) needs care: one
+    # quiet pass over g (no zero anywhere, the usual case) or over d (all finite) decides,
+    # and the product is a plain NumPy one otherwise.
+    if _nonzero(g) or _finite(d):
         return np.multiply(g, d, out=out)
     return _masked_product(g, d, np.not_equal(g, 0), out)  # mask first: out may alias g
+
+
+def _nonzero(g):
+    """Whether ``g`` (an array or a number) has no zero element."""
+    if type(g) is np.ndarray:
+        return np.count_nonzero(g) == g.size
+    return np.count_nonzero(g) == np.size(g)
 
 
 def _strong_mul2_impl(a, b, out=None):
@@ -163,6 +171,7 @@ strong_mul2_p.accepts_out = True
 
 
 _cache = {}
+_ndarray = np.ndarray
 
 
 def _mul_p():
@@ -195,11 +204,40 @@ def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None
 
     p = Primitive(name, impl, vjp=vjp, jvp=jvp, save_args=save_args, save_out=save_out,
                   taylor=taylor)
-    p.raw_vjp = True
+    p.raw_vjp = _raw_vjp(derivs, calls)
     p.vjp_reads_inputs = any(calls)
     p.batch = "elementwise"
     _cache[name] = p
     return p
+
+
+def _raw_vjp(derivs, calls):
+    """The elementwise VJP for the engine's raw backward loop (bare ndarrays, nothing
+    recorded): the same local derivatives, evaluated with ``wengert.numpy`` functions (which
+    run NumPy directly while ``state.raw`` is set), times ``g`` without going through
+    ``bind`` per product."""
+    if len(derivs) == 1 and calls[0]:  # unary with a formula: the node exists, so needs[0]
+        d0 = derivs[0]
+
+        def vjp1(needs, g, out, x):
+            d = d0(out, x)
+            return [_strong_mul_impl(g, d) if STRONG_ZEROS else np.multiply(g, d)]
+        return vjp1
+
+    def vjp(needs, g, out, *args):
+        res = []
+        for need, d, c in zip(needs, derivs, calls):
+            if not need or d is None:
+                res.append(None)
+                continue
+            if c:
+                d = d(out, *args)
+            if type(d) is int or type(d) is float:
+                res.append(g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d))
+            else:
+                res.append(_strong_mul_impl(g, d) if STRONG_ZEROS else np.multiply(g, d))
+        return res
+    return vjp
 
 
 def nondiff(name, impl):
@@ -217,7 +255,11 @@ def zero_deriv(name, impl):
 def unary(p):
     """The public NumPy-style wrapper of a unary primitive."""
 
+    impl = p.impl
+
     def f(x, /):
+        if _state.raw and type(x) is _ndarray:  # inside a raw VJP rule: plain NumPy
+            return impl(x)
         return bind(p, t(x))
 
     f.__name__ = p.name
@@ -227,7 +269,11 @@ def unary(p):
 
 
 def binary(p):
+    impl = p.impl
+
     def f(x1, x2, /):
+        if _state.raw and not isinstance(x1, Tensor) and not isinstance(x2, Tensor):
+            return impl(x1, x2)
         return bind(p, t(x1), t(x2))
 
     f.__name__ = p.name
