@@ -1,20 +1,43 @@
-"""Benchmark wengert against hand-written NumPy gradients (and PyTorch, JAX, HIPS autograd
-when installed): one process per library, one table of medians and ratios to NumPy.
+"""Benchmark wengert against hand-written NumPy gradients, PyTorch eager, JAX (eager and jit) and
+HIPS autograd (when installed): workloads W1-W7 of issue 5, one process per library, one table.
 
-    python benchmarks/run.py            # everything available
-    python benchmarks/run.py --quick    # fewer repetitions
+    python benchmarks/run.py                  # everything installed: 12 rounds
+    python benchmarks/run.py --quick          # 3 rounds
+    python benchmarks/run.py --libs numpy,wengert,torch --rounds 5
 
-Every gradient is checked against the hand-written NumPy gradient before it is timed.
-Thread counts are pinned (OMP/MKL/OPENBLAS = 1 by default; --threads N).
+How the numbers are made trustworthy on a shared, noisy machine:
+
+* One worker process per library, started once.  Each worker builds its implementations,
+  checks every result against the hand-written NumPy one (a case that differs is reported as
+  failed and never timed), warms up (jit compilation) and then waits for orders on a pipe.
+* The workloads run in rounds.  In each round every workload visits every library in turn
+  ("run W1 for 0.1 s"), in an order that rotates from workload to workload and round to round,
+  so all libraries see the same background load.  A worker times its calls in samples of at
+  least ``--sample`` seconds (several calls per sample for fast workloads) and sends them back.
+* Reported: the median and the minimum per call over all samples of all rounds, of the process
+  CPU time (``time.process_time``: all threads of the process, not the time it sat descheduled
+  while other processes ran) or of the wall time (``--clock wall``); the JSON file has both.
+  Ratios to hand-written NumPy (and W5's grad/f) are the median over rounds of the ratio within
+  each round, so each ratio compares measurements taken under the same load.
+* Every library runs with the same thread count (``--threads``, default 1): OMP, MKL,
+  OpenBLAS, numexpr, numba, torch and XLA are all told.
+
+Time: the workers' start-up (imports, checks, jit compilation; about 70 s of CPU) runs in
+parallel, the rounds one worker at a time (about 20 s each, most of it W5 at n = 10^7).  On a
+2-core VM shared with 2-3 busy processes --quick took 3 minutes and the full run 6.5.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
+import gc
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -22,168 +45,417 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import workloads as W  # noqa: E402
+import workloads as W
+
+QUICK = {"rounds": 3, "budget": 0.02}
+FULL = {"rounds": 12, "budget": 0.05}
 
 
-def median_time(fn, reps, min_time=0.0):
-    fn()  # warm up (and jit compile)
-    ts = []
-    t_end = time.perf_counter() + min_time
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    while time.perf_counter() < t_end and len(ts) < 10 * reps:
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
-
-
-def check(name, got, ref, rtol):
-    got = [np.asarray(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
-    ref = [np.asarray(r) for r in (ref if isinstance(ref, (list, tuple)) else [ref])]
-    for g, r in zip(got, ref):
-        if not np.allclose(g, r, rtol=rtol, atol=rtol * (np.abs(r).max() + 1e-30)):
-            raise AssertionError(f"{name}: gradient differs from the hand-written NumPy one "
-                                 f"(max abs diff {np.abs(g - r).max():.3e})")
-
-
-def run_library(lib, reps):
-    res = {}
-    if lib == "numpy":
-        impl = None
-    elif lib in ("wengert", "wengert-jit"):
-        impl = W.wengert_impls(jit=(lib == "wengert-jit"))
-    else:
-        try:
-            impl = {"torch": W.torch_impls, "jax-jit": W.jax_impls,
-                    "autograd": W.autograd_impls}[lib]()
-        except ImportError:
-            return None
-
-    x1 = W.w1_data()
-    ref = W.w1_numpy(x1)
-    f = (lambda: W.w1_numpy(x1)) if impl is None else (lambda: impl["W1"](x1))
-    check("W1", f(), ref, 1e-10)
-    res["W1 200 ops, n=16"] = median_time(f, reps * 5)
-
-    params, X, Y = W.w2_data()
-    ref = W.w2_numpy(params, X, Y)
-    f = (lambda: W.w2_numpy(params, X, Y)) if impl is None else (
-        lambda: impl["W2"](params, X, Y))
-    check("W2", f(), ref, 1e-3)
-    res["W2 MLP step (f32)"] = median_time(f, reps)
-
-    x3, v3 = W.w3_data()
-    ref = W.w3_numpy(x3, v3)
-    f = (lambda: W.w3_numpy(x3, v3)) if impl is None else (lambda: impl["W3"](x3, v3))
-    check("W3", f(), ref, 1e-8)
-    res["W3 HVP n=1e5"] = median_time(f, reps)
-
-    for n, m in ((8, 2000), (2000, 8)):
-        Wm, xv = W.w4_data(n, m)
-        ref = W.w4_numpy(Wm, xv)
-        for mode in ("f", "r"):
-            f = (lambda: W.w4_numpy(Wm, xv)) if impl is None else (
-                lambda: impl["W4" + mode](Wm, xv))
-            check("W4", f(), ref, 1e-8)
-            res[f"W4 jac{'fwd' if mode == 'f' else 'rev'} n={n},m={m}"] = median_time(f, reps)
-
-    for n in (10**3, 10**5, 10**7):
-        x5 = W.w5_data(n)
-        ref = W.w5_numpy(x5)
-        if impl is None:
-            ff, fg = (lambda: W.w5_f_numpy(x5)), (lambda: W.w5_numpy(x5))
-        else:
-            ff, fg = (lambda: impl["W5f"](x5)), (lambda: impl["W5g"](x5))
-        check("W5", fg(), ref, 1e-8)
-        r = reps if n < 10**7 else max(3, reps // 5)
-        tf, tg = median_time(ff, r), median_time(fg, r)
-        res[f"W5 grad n=1e{int(np.log10(n))}"] = tg
-        res[f"W5 grad/f ratio n=1e{int(np.log10(n))}"] = tg / tf
-
-    Wr, Ur, xs, h0 = W.w6_data()
-    ref = W.w6_numpy(Wr, Ur, xs, h0)
-    f = (lambda: W.w6_numpy(Wr, Ur, xs, h0)) if impl is None else (
-        lambda: impl["W6"](Wr, Ur, xs, h0))
-    check("W6", f(), ref, 1e-8)
-    res["W6 RNN 100 steps"] = median_time(f, reps)
-
-    if lib == "wengert":
-        res.update(w7())
-    return res
-
-
-def w7():
-    import wengert as wg
-    import wengert.numpy as wnp
-    rng = np.random.default_rng(0)
-    L, width = 100, 1024
-    Ws = [rng.standard_normal((width, width)).astype(np.float32) / 32 for _ in range(L)]
-    x = rng.standard_normal((16, width)).astype(np.float32)
-    layers = [(lambda h, w=w: wnp.tanh(h @ w)) for w in Ws]
-
-    def plain(h):
-        for f in layers:
-            h = f(h)
-        return wnp.sum(h)
-
-    def ck(h):
-        return wnp.sum(wg.checkpoint_sequential(layers, int(np.sqrt(L)), h))
-
-    out = {}
-    for name, fn in (("without", plain), ("with", ck)):
-        with wg.memory.track() as m:
-            t = time.perf_counter()
-            wg.grad(fn)(x)
-            dt = time.perf_counter() - t
-        act = m.peak_bytes - sum(w.nbytes for w in Ws if False)
-        out[f"W7 peak saved MB ({name} ckpt)"] = act / 1e6
-        out[f"W7 time s ({name} ckpt)"] = dt
+# --- the worker: one process per library ---------------------------------------------------------
+def _arrays(args):
+    """The arrays in a tuple of arguments (lists of arrays included)."""
+    out = []
+    for a in args:
+        out.extend(_arrays(a) if isinstance(a, (list, tuple)) else [a])
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lib")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=1)
-    a = ap.parse_args()
-    reps = 5 if a.quick else 20
-    if a.lib:
-        print(json.dumps(run_library(a.lib, reps)))
+def _sample_calls(fn, seconds):
+    """How many calls make a sample of about ``seconds``: calls of a few microseconds are timed
+    in groups, so the clocks' resolution and overhead do not count."""
+    t = time.perf_counter()
+    fn()
+    one = time.perf_counter() - t
+    if one < seconds / 3:
+        t = time.perf_counter()
+        for _ in range(3):
+            fn()
+        one = (time.perf_counter() - t) / 3
+    return max(1, int(seconds / max(one, 1e-9)))
+
+
+def _time_batch(fn, calls, budget):
+    """Samples of ``calls`` calls each, until ``budget`` seconds have passed (at least one):
+    lists of per-call wall and CPU seconds."""
+    gc.collect()
+    wall, cpu = [], []
+    end = time.perf_counter() + budget
+    while True:
+        w, c = time.perf_counter(), time.process_time()
+        for _ in range(calls):
+            fn()
+        c, w = time.process_time() - c, time.perf_counter() - w
+        wall.append(w / calls)
+        cpu.append(c / calls)
+        if time.perf_counter() >= end:
+            return wall, cpu
+
+
+def worker(lib, size, sample):
+    # the protocol uses the real stdout; whatever the libraries print goes to stderr
+    reply = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+
+    def send(obj):
+        reply.write(json.dumps(obj) + "\n")
+
+    try:
+        impls = W.IMPLS[lib](size)
+    except ImportError as e:
+        send({"missing": f"{type(e).__name__}: {e}"})
         return
-    env = dict(os.environ)
-    for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "NUMEXPR_NUM_THREADS", "NUMEXPR_MAX_THREADS"):
-        env[k] = str(a.threads)
-    libs = ["numpy", "wengert", "wengert-jit", "torch", "jax-jit", "autograd"]
-    results = {}
-    for lib in libs:
-        cmd = [sys.executable, __file__, "--lib", lib] + (["--quick"] if a.quick else [])
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if p.returncode != 0:
-            print(f"{lib}: failed\n{p.stderr[-2000:]}", file=sys.stderr)
+    runners, status = {}, {}
+    setup_wall, setup_cpu = time.perf_counter(), time.process_time()
+    for case in W.cases(size):
+        fn = impls.get(case.impl)
+        if fn is None:
+            status[case.label] = {"status": "not implemented"}
             continue
-        got = json.loads(p.stdout.strip().splitlines()[-1])
-        if got is not None:  # None: the library is not installed
-            results[lib] = got
-    rows = sorted({k for r in results.values() for k in r},
-                  key=lambda k: (k.split()[0], k))
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, numpy {np.__version__}, threads {a.threads}")
-    head = f"{'workload':34s}" + "".join(f"{lib:>14s}" for lib in results) + "   ratios to numpy"
-    print(head)
-    for k in rows:
-        vals = [results[lib].get(k) for lib in results]
-        line = f"{k:34s}" + "".join(f"{v:14.6f}" if v is not None else f"{'-':>14s}"
-                                    for v in vals)
-        base = results.get("numpy", {}).get(k)
-        if base and "ratio" not in k and "W7" not in k:
-            line += "   " + " ".join(f"{(v / base):.2f}x" if v is not None else "-"
-                                     for lib, v in zip(results, vals) if lib != "numpy")
-        print(line)
+        args = case.data()
+        inputs = [a.copy() for a in _arrays(args)]
+        try:
+            t = time.perf_counter()
+            got = fn(*args)
+            first = time.perf_counter() - t
+            W.check(case.label, got, case.reference(*args), case.rtol)
+            run = (lambda fn=fn, args=args: fn(*args))
+            calls = _sample_calls(run, sample)
+            if not all(np.array_equal(a, b) for a, b in zip(_arrays(args), inputs)):
+                raise AssertionError(f"{case.label}: the implementation modified its inputs")
+        except Exception as e:  # noqa: BLE001 (reported; the other cases still run)
+            status[case.label] = {"status": f"failed: {type(e).__name__}: {e}"[:500]}
+            continue
+        runners[case.label] = (run, calls)
+        status[case.label] = {"status": "ok", "first_call_s": first, "calls_per_sample": calls}
+    # what setup allocated (modules, compiled code, data) is never garbage: keep it out of the
+    # collections that the timed calls trigger, so no library pays for the size of its imports
+    gc.collect()
+    gc.freeze()
+    send({"ready": status, "versions": {"numpy": np.__version__, **W.versions(lib)},
+          "setup_s": {"wall": time.perf_counter() - setup_wall,
+                      "cpu": time.process_time() - setup_cpu}})
+    for line in sys.stdin:
+        order = json.loads(line)
+        if order["cmd"] == "run":
+            fn, calls = runners[order["case"]]
+            wall, cpu = _time_batch(fn, calls, order["budget"])
+            send({"wall": wall, "cpu": cpu})
+        elif order["cmd"] == "w7":
+            send({"w7": W.w7_memory(*W.SIZES[size]["w7"])})
+        elif order["cmd"] == "quit":
+            return
+
+
+class Worker:
+    """The parent's handle on one library's worker process."""
+
+    def __init__(self, lib, args, env):
+        self.lib = lib
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by close())
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, "--size", args.size,
+               "--sample", str(args.sample)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True, env=env, bufsize=1)
+
+    def receive(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.log.seek(0)
+            raise RuntimeError(f"the {self.lib} worker exited (status {self.proc.returncode}):"
+                               f"\n{self.log.read()[-3000:]}")
+        return json.loads(line)
+
+    def ask(self, **order):
+        self.proc.stdin.write(json.dumps(order) + "\n")
+        self.proc.stdin.flush()
+        return self.receive()
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write('{"cmd": "quit"}\n')
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.proc.wait(timeout=60)
+        self.log.close()
+
+
+# --- the machine --------------------------------------------------------------------------------------
+def machine():
+    cpu, flags = platform.processor() or platform.machine(), ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = {k.strip(): v.strip() for k, v in
+                    (line.split(":", 1) for line in f if ":" in line)}
+        cpu = info.get("model name", cpu)
+        flags = info.get("flags", "")
+    except OSError:
+        pass
+    return {"cpu": cpu, "logical_cpus": os.cpu_count(),
+            "virtual_machine": "hypervisor" in flags.split(),
+            "os": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(),
+            "load_average_1min_at_start": os.getloadavg()[0]}
+
+
+# --- the parent: rounds across the workers -------------------------------------------------------------
+def run_rounds(workers, labels, rounds, budget):
+    """samples[lib][label] = one {"wall": [...], "cpu": [...]} per round.  A worker that dies
+    is reported and left out of the rest (its finished rounds stay)."""
+    samples = {w.lib: {label: [] for label in labels} for w in workers}
+    workers = list(workers)
+    for r in range(rounds):
+        t = time.perf_counter()
+        for i, label in enumerate(labels):
+            if not workers:
+                return samples
+            k = (r + i) % len(workers)
+            for w in workers[k:] + workers[:k]:
+                if w.ready.get(label, {}).get("status") != "ok":
+                    continue
+                try:
+                    samples[w.lib][label].append(w.ask(cmd="run", case=label, budget=budget))
+                except (RuntimeError, OSError) as e:
+                    print(e, file=sys.stderr)
+                    workers.remove(w)
+        print(f"round {r + 1}/{rounds}: {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return samples
+
+
+def summarise(samples, labels, pairs, clock):
+    """Per library and case: median and min per call over all samples (both clocks), the ratio to
+    NumPy and W5's grad/f ratio (medians over rounds of per-round ratios in ``clock``)."""
+    def per_round(lib, label):
+        return [statistics.median(r[clock]) for r in samples[lib][label]]
+
+    out = {}
+    for lib in samples:
+        res = out[lib] = {}
+        for label in labels:
+            rounds = samples[lib][label]
+            if not rounds:
+                continue
+            res[label] = {f"{stat}_{c}_s": fn(x for r in rounds for x in r[c])
+                          for c in ("cpu", "wall")
+                          for stat, fn in (("median", statistics.median), ("min", min))}
+            res[label]["round_medians_s"] = per_round(lib, label)
+            res[label]["samples"] = sum(len(r[clock]) for r in rounds)
+            base = samples.get("numpy", {}).get(label)
+            if base and lib != "numpy":
+                res[label]["ratio_to_numpy"] = statistics.median(
+                    a / b for a, b in zip(per_round(lib, label), per_round("numpy", label)))
+        for ratio, f, g in pairs:
+            if samples[lib][f] and samples[lib][g]:
+                res[ratio] = {"grad_over_f": statistics.median(
+                    a / b for a, b in zip(per_round(lib, g), per_round(lib, f)))}
+    return out
+
+
+# --- the table ------------------------------------------------------------------------------------------
+def fmt_time(s):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= scale or unit == "µs":
+            v = s / scale
+            return f"{v:.3g} {unit}" if v < 1000 else f"{v:.0f} {unit}"
+
+
+def fmt_ratio(r):
+    return f"{r:.2f}x" if r < 10 else f"{r:.3g}x" if r < 1000 else f"{r:.0f}x"
+
+
+def table(report, clock, stat):
+    libs = list(report["libraries"])
+    labels, pairs = report["cases"], report["w5_pairs"]
+    res = report["results"]
+    rows = labels[:3] + [lb for lb in labels if lb.startswith("W4")]
+    rows += [g for _, _, g in pairs] + [f for _, f, _ in pairs]
+    if stat == "median":
+        rows += [r for r, _, _ in pairs]
+    rows += [lb for lb in labels if lb not in rows]
+
+    def cell(lib, label):
+        r = res[lib].get(label)
+        if r is None:
+            st = report["status"][lib].get(label, {}).get("status", "")
+            return "failed" if st.startswith("failed") else "—"
+        if "grad_over_f" in r:
+            return f"{r['grad_over_f']:.2f}"
+        text = fmt_time(r[f"{stat}_{clock}_s"])
+        if stat == "median" and "ratio_to_numpy" in r:
+            text += f" ({fmt_ratio(r['ratio_to_numpy'])})"
+        return text
+
+    lines = ["| workload | " + " | ".join(libs) + " |",
+             "|---|" + "---:|" * len(libs)]
+    for label in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(lib, label) for lib in libs) + " |")
+    w7 = report.get("w7")
+    if w7 and stat == "median":
+        for name, m in w7.items():
+            lines.append(f"| W7 saved activations / traced peak / time, {name} | "
+                         + " | ".join(f"{m['saved_activations_MB']:.1f} MB / "
+                                      f"{m['traced_peak_MB']:.1f} MB / "
+                                      f"{fmt_time(m[f'time_{clock}_s'])}"
+                                      if lib == "wengert" else "—" for lib in libs) + " |")
+    return "\n".join(lines)
+
+
+def header(report):
+    m, s = report["machine"], report["settings"]
+    vers = {}
+    for v in report["versions"].values():
+        vers.update(v)
+    clock = ("process CPU time (time.process_time)" if s["clock"] == "cpu"
+             else "wall time (time.perf_counter)")
+    machine_line = (
+        f"Machine: {m['cpu']}, {m['logical_cpus']} logical CPUs"
+        f"{' (virtual machine)' if m['virtual_machine'] else ''}, {m['os']}; "
+        f"{s['threads']} thread{'s' if s['threads'] > 1 else ''} per library; load average "
+        f"{m['load_average_1min_at_start']:.2f} at the start. {report['date']}.")
+    versions_line = ("Versions: Python " + m["python"] + ", "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())) + ".")
+    clock_line = (
+        f"Clock: {clock}. Cells: median per call over {s['rounds']} interleaved rounds "
+        f"({s['budget']} s per workload and library per round), and in parentheses the ratio "
+        "to hand-written NumPy (median of per-round ratios). W5 grad/f rows: time(grad) / "
+        "time(f) of the same library. W7 (wengert): peak activations saved for backward / "
+        "traced NumPy peak memory / time of one gradient.")
+    return f"{machine_line}\n\n{versions_line}\n\n{clock_line}"
+
+
+def noise(report):
+    """How far to trust the table: how much a workload's per-round medians, and its per-round
+    ratios to NumPy, vary between rounds (max / min - 1, median over workloads and libraries),
+    and the share of wall time the workers had the CPU."""
+    res = report["results"]
+    times, ratios, shares = [], [], []
+    for lib in res:
+        for label, r in res[lib].items():
+            if "median_cpu_s" not in r:
+                continue
+            shares.append(r["median_cpu_s"] / r["median_wall_s"])
+            t = r["round_medians_s"]
+            if len(t) > 1:
+                times.append(max(t) / min(t) - 1)
+            base = res.get("numpy", {}).get(label)
+            if base and lib != "numpy" and len(t) > 1:
+                q = [a / b for a, b in zip(t, base["round_medians_s"])]
+                ratios.append(max(q) / min(q) - 1)
+    if not times:
+        return ""
+    text = (f"Noise: between its fastest and slowest round, a workload's median moved by "
+            f"{statistics.median(times):.0%}")
+    if ratios:
+        text += f" and its ratio to NumPy by {statistics.median(ratios):.0%}"
+    return text + (f" (medians over workloads and libraries). CPU time / wall time: "
+                   f"{statistics.median(shares):.2f} (below 1: the process waited while "
+                   "others ran; above 1: it used more than one thread).")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help=f"{QUICK['rounds']} rounds of {QUICK['budget']} s (default "
+                         f"{FULL['rounds']} of {FULL['budget']} s)")
+    ap.add_argument("--libs", default=",".join(W.LIBS),
+                    help="comma-separated, from: " + ", ".join(W.LIBS))
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--budget", type=float, help="seconds per workload, library and round")
+    ap.add_argument("--sample", type=float, default=0.002,
+                    help="seconds per timed sample (fast calls are grouped; default 0.002)")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--size", choices=tuple(W.SIZES), default="full",
+                    help="'tiny' runs small inputs (for the test suite; not a benchmark)")
+    ap.add_argument("--no-w7", action="store_true", help="skip the W7 memory measurement")
+    ap.add_argument("--json", default=os.path.join(HERE, "results.json"),
+                    help="where to write every number (default benchmarks/results.json)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker:
+        worker(a.worker, a.size, a.sample)
+        return
+    mode = QUICK if a.quick else FULL
+    rounds = a.rounds or mode["rounds"]
+    budget = a.budget if a.budget is not None else mode["budget"]
+    libs = [lib.strip() for lib in a.libs.split(",") if lib.strip()]
+    unknown = sorted(set(libs) - set(W.LIBS))
+    if unknown:
+        ap.error(f"unknown libraries {unknown}; choose from {', '.join(W.LIBS)}")
+
+    env = dict(os.environ)
+    n = str(a.threads)
+    for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+              "NUMEXPR_MAX_THREADS", "NUMBA_NUM_THREADS"):
+        env[k] = n
+    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+                        f"{'true' if a.threads > 1 else 'false'} "
+                        f"intra_op_parallelism_threads={n}").strip()
+    env["JAX_PLATFORMS"] = "cpu"
+
+    t0 = time.perf_counter()
+    info = machine()
+    workers = [Worker(lib, a, env) for lib in libs]  # their start-ups overlap
+    ready, versions, setup, failed = [], {}, {}, {}
+    for w in workers:
+        try:
+            msg = w.receive()
+        except RuntimeError as e:
+            failed[w.lib] = str(e)
+            print(e, file=sys.stderr)
+            w.close()
+            continue
+        if "missing" in msg:
+            print(f"{w.lib}: not installed ({msg['missing']})", file=sys.stderr)
+            w.close()
+            continue
+        w.ready = msg["ready"]
+        versions[w.lib] = msg["versions"]
+        setup[w.lib] = msg["setup_s"]
+        ready.append(w)
+        for label, st in w.ready.items():
+            if st["status"] != "ok":
+                print(f"{w.lib}, {label}: {st['status']}", file=sys.stderr)
+    print(f"workers ready: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+    labels = [c.label for c in W.cases(a.size)]
+    pairs = W.w5_pairs(a.size)
+    try:
+        samples = run_rounds(ready, labels, rounds, budget)
+        wg = next((w for w in ready if w.lib == "wengert"), None)
+        w7 = wg.ask(cmd="w7")["w7"] if wg is not None and not a.no_w7 else None
+    finally:
+        for w in ready:
+            w.close()
+
+    report = {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "machine": info,
+        "settings": {"rounds": rounds, "budget": budget, "sample": a.sample, "clock": a.clock,
+                     "threads": a.threads, "size": a.size},
+        "libraries": [w.lib for w in ready],
+        "versions": versions,
+        "cases": labels,
+        "w5_pairs": pairs,
+        "status": {w.lib: w.ready for w in ready},
+        "setup_s": setup,
+        "failed_workers": failed,
+        "results": summarise(samples, labels, pairs, a.clock),
+        "w7": w7,
+    }
+    report["machine"]["load_average_1min_at_end"] = os.getloadavg()[0]
+    report["table"] = table(report, a.clock, "median")
+    report["table_min"] = table(report, a.clock, "min")
+    report["header"] = header(report)
+    report["noise"] = noise(report)
+    with open(a.json, "w") as f:
+        json.dump(report, f, indent=1)
+    print(report["header"] + "\n\n" + report["table"] + "\n\n" + report["noise"])
+    print(f"\nFastest sample (min per call over all rounds, {a.clock} time):\n\n"
+          + report["table_min"])
+    print(f"\nAll numbers: {a.json} ({time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":
