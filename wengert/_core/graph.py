@@ -57,9 +57,18 @@ class Node:
     ``(None, 0)`` for inputs that do not require grad.
     """
 
+    # Set on every node; the rarely used fields below are class-level defaults that an
+    # instance shadows only when it needs them (its __dict__ is created on first use).
     __slots__ = ("prim", "params", "next_functions", "needs", "in_avals", "saved", "versions",
-                 "saved_out", "out_avals", "_pre_hooks", "_hooks", "_freed", "metadata",
-                 "min_birth", "__weakref__")
+                 "saved_out", "out_avals", "min_birth", "__dict__", "__weakref__")
+    _pre_hooks = None   # {output_nr or -1: [hook]}
+    _hooks = None       # [hook(grad_inputs, grad_outputs)]
+    metadata = None     # memory tracking records (see memory.py)
+
+    @property
+    def _freed(self):
+        """Whether ``release`` ran (saved values are gone)."""
+        return self.versions is None
 
     def name(self) -> str:
         info = self.params.get("info") if isinstance(self.params, dict) else None
@@ -125,7 +134,7 @@ class Node:
             _memory.on_release(self)
         self.saved = None
         self.saved_out = None
-        self._freed = True
+        self.versions = None  # marks the node freed
 
     def apply(self, buf, create_graph):
         """Run the VJP rule on the accumulated output cotangents ``buf``; return one
@@ -212,32 +221,38 @@ class Node:
     def _apply_raw(self, g):
         """``apply`` for the raw backward loop: the rule runs on bare ndarrays (``state.raw``
         is set) and returns ndarrays fitted to the inputs; None when this node needs the
-        general path (a saved value is a tracer, several outputs)."""
-        prim = self.prim
-        if prim.multiple_results:
-            return None
-        if self._freed:
-            self._check_alive()
-        needs = self.needs
-        if prim.zero_deriv:
-            return [np.zeros(s, d) if need else None
-                    for need, (s, d) in zip(needs, self.in_avals)]
+        general path (a saved value is a tracer).  Only for single-output primitives with
+        ``raw_vjp`` set.  Written for speed: this is the inner loop of every eager
+        gradient."""
         saved = self.saved
         if saved is not None:
-            args = []
-            for a, v in zip(saved, self.versions):
+            if len(saved) == 1:
+                a = saved[0]
                 if type(a) is Tensor:
-                    if a._version != v:
-                        self._inplace_error(a, v)
-                    args.append(a._value)
+                    if a._version != self.versions[0]:
+                        self._inplace_error(a, self.versions[0])
+                    args = (a._value,)
                 elif isinstance(a, Tensor):
                     return None
                 else:
-                    args.append(a)
-        elif prim.vjp_reads_inputs:
+                    args = saved
+            else:
+                args = []
+                for a, v in zip(saved, self.versions):
+                    if type(a) is Tensor:
+                        if a._version != v:
+                            self._inplace_error(a, v)
+                        args.append(a._value)
+                    elif isinstance(a, Tensor):
+                        return None
+                    else:
+                        args.append(a)
+        elif self.versions is None:
+            self._check_alive()
+        elif self.prim.vjp_reads_inputs:
             args = [Aval(s, d) for s, d in self.in_avals]
         else:
-            args = (None,) * len(needs)
+            args = (None,) * len(self.needs)
         saved_out = self.saved_out
         if saved_out is None:
             out = None
@@ -246,20 +261,20 @@ class Node:
             if type(out) is not Tensor:
                 return None
             out = out._value
+        prim = self.prim
         rule = prim.raw_vjp
+        needs = self.needs
         cts = (prim.vjp if rule is True else rule)(needs, g, out, *args, **self.params)
         if len(cts) != len(needs):
             raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
                                 f"for {len(needs)} inputs")
         result = []
-        for need, ct, (shape, dtype) in zip(needs, cts, self.in_avals):
-            if not need or ct is None:
-                result.append(None)
-                continue
-            if type(ct) is not _ndarray:
-                ct = _raw_value(ct)
-            if ct.shape != shape or (ct.dtype is not dtype and ct.dtype != dtype):
-                ct = _raw_value(fit_cotangent(Tensor._wrap(ct), shape, dtype))
+        for ct, (shape, dtype) in zip(cts, self.in_avals):
+            if ct is not None:
+                if type(ct) is not _ndarray:
+                    ct = _raw_value(ct)
+                if ct.shape != shape or (ct.dtype is not dtype and ct.dtype != dtype):
+                    ct = _raw_value(fit_cotangent(Tensor._wrap(ct), shape, dtype))
             result.append(ct)
         return result
 
@@ -290,13 +305,7 @@ class AccumulateGrad(Node):
 
 
 def _new_node(cls):
-    n = object.__new__(cls)
-    n.min_birth = _NO_BIRTH
-    n._pre_hooks = None
-    n._hooks = None
-    n._freed = False
-    n.metadata = None
-    return n
+    return object.__new__(cls)
 
 
 def accumulator(t: Tensor) -> AccumulateGrad:
@@ -304,6 +313,7 @@ def accumulator(t: Tensor) -> AccumulateGrad:
     if acc is None:
         acc = _new_node(AccumulateGrad)
         acc.variable = t
+        acc.min_birth = _NO_BIRTH
         acc.prim = None
         acc.params = {}
         acc.next_functions = ()
@@ -363,8 +373,117 @@ def _edges(args):
     return tuple(edges), tuple(needs), tuple(avals), mb
 
 
+def _edge1(a):
+    """(edge, min_birth) of an input that requires grad."""
+    gf = a.grad_fn
+    if gf is not None:
+        return (gf, a._output_nr), gf.min_birth
+    return (accumulator(a), 0), a._birth
+
+
+_TRUE1 = (True,)
+
+
 def record(prim, args, params, out):
     """Attach a Node for ``prim(*args)`` to its output(s)."""
+    if (len(args) == 1 and type(out) is Tensor and type(args[0]) is Tensor
+            and not prim.multiple_results and out.grad_fn is None and not out._rg):
+        # the commonest case (a unary op on a plain tensor), without the general loops
+        v = out._value
+        if v.dtype.kind not in "fc":
+            return out
+        save_out = prim.save_out
+        if save_out is not True and save_out:  # a selection of outputs (custom rules)
+            return _record(prim, args, params, out)
+        a = args[0]
+        av = a._value
+        node = _new(Node)
+        node.prim = prim
+        node.params = params
+        edge, node.min_birth = _edge1(a)
+        node.next_functions = (edge,)
+        node.needs = _TRUE1
+        node.in_avals = ((av.shape, av.dtype),)
+        if prim.save_args:
+            node.saved = args
+            node.versions = (a._version,)
+        else:
+            node.saved = None
+            node.versions = ()
+        node.out_avals = ((v.shape, v.dtype),)
+        node.saved_out = (Tensor._wrap(v),) if save_out else None
+        if _memory._trackers:
+            _memory.on_record(node)
+        out._rg = True
+        out.grad_fn = node
+        return out
+    if (len(args) == 2 and type(out) is Tensor and not prim.multiple_results
+            and out.grad_fn is None and not out._rg):
+        a, b = args
+        ta, tb = type(a), type(b)
+        if ((ta is Tensor or ta is float or ta is int)
+                and (tb is Tensor or tb is float or tb is int)):
+            return _record2(prim, a, b, ta, tb, args, params, out)
+    return _record(prim, args, params, out)
+
+
+def _record2(prim, a, b, ta, tb, args, params, out):
+    """``record`` of a binary op on plain tensors and Python numbers."""
+    v = out._value
+    if v.dtype.kind not in "fc":
+        return out
+    save_out = prim.save_out
+    if save_out is not True and save_out:
+        return _record(prim, args, params, out)
+    mb = _NO_BIRTH
+    if ta is Tensor:
+        av = a._value
+        aval_a = (av.shape, av.dtype)
+        if a._rg:
+            ea, mb = _edge1(a)
+        else:
+            ea = _NO_EDGE
+    else:
+        aval_a = _SCALAR_AVALS[ta]
+        ea = _NO_EDGE
+    if tb is Tensor:
+        bv = b._value
+        aval_b = (bv.shape, bv.dtype)
+        if b._rg:
+            eb, mb_b = _edge1(b)
+            if mb_b < mb:
+                mb = mb_b
+        else:
+            eb = _NO_EDGE
+    else:
+        aval_b = _SCALAR_AVALS[tb]
+        eb = _NO_EDGE
+    node = _new(Node)
+    node.prim = prim
+    node.params = params
+    node.min_birth = mb
+    node.next_functions = (ea, eb)
+    node.needs = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+    node.in_avals = (aval_a, aval_b)
+    if prim.save_args:
+        node.saved = args
+        node.versions = (a._version if ta is Tensor else 0, b._version if tb is Tensor else 0)
+    else:
+        node.saved = None
+        node.versions = ()
+    node.out_avals = ((v.shape, v.dtype),)
+    node.saved_out = (Tensor._wrap(v),) if save_out else None
+    if _memory._trackers:
+        _memory.on_record(node)
+    out._rg = True
+    out.grad_fn = node
+    return out
+
+
+_new = object.__new__
+
+
+def _record(prim, args, params, out):
     if prim.multiple_results:
         outs = out
         diff = [o.dtype.kind in "fc" for o in outs]
@@ -381,7 +500,7 @@ def record(prim, args, params, out):
             return out
         else:
             out_avals = ((out.shape, out.dtype),)
-    node = _new_node(Node)
+    node = _new(Node)
     node.prim = prim
     node.params = params
     node.next_functions, node.needs, node.in_avals, node.min_birth = _edges(args)
@@ -619,11 +738,14 @@ class _Run:
                 if buf is None or (needed is not None and node not in needed):
                     continue
                 cts = None
-                if (node.prim is not None and node.prim.raw_vjp and node._pre_hooks is None
+                prim = node.prim
+                if (prim is not None and prim.raw_vjp and node._pre_hooks is None
                         and node._hooks is None and node not in target_map):
                     cts = node._apply_raw(buf[0])
                     if cts is not None and not retain:
-                        node.release()
+                        if node.metadata:
+                            _memory.on_release(node)
+                        node.saved = node.saved_out = node.versions = None  # release()
                 if cts is None:  # anything else: one step of the general loop on Tensors
                     st.raw = False
                     try:

@@ -118,6 +118,50 @@ _new = object.__new__
 _ndarray = np.ndarray
 
 
+def call1(prim, x, convert):
+    """``bind(prim, convert(x))`` for the public wrapper of a unary primitive, with the
+    commonest cases inline: a plain tensor outside every transform, and a bare ndarray
+    inside a raw VJP rule (see graph.Node._apply_raw)."""
+    st = state
+    if type(x) is Tensor and not st.traces and not st.raw:
+        raw = prim.impl(x._value)
+        out = _new(Tensor)
+        out._value = raw if type(raw) is _ndarray else np.asarray(raw)
+        if x._rg and st.grad_enabled and not prim.nondiff:
+            out = _record(prim, (x,), {}, out)
+        if _observers:
+            for fn in _observers:
+                fn(prim, (x,), {}, out)
+        return out
+    if st.raw and type(x) is _ndarray:
+        return prim.impl(x)
+    return bind(prim, convert(x))
+
+
+def call2(prim, a, b, convert):
+    """``bind(prim, convert(a), convert(b))`` for the public wrapper of a binary primitive,
+    with the commonest cases inline (plain tensors and Python numbers outside every
+    transform; bare values inside a raw VJP rule)."""
+    st = state
+    ta = type(a)
+    tb = type(b)
+    if ((ta is Tensor or ta is float or ta is int) and (tb is Tensor or tb is float or tb is int)
+            and not st.traces and not st.raw):
+        raw = prim.impl(a._value if ta is Tensor else a, b._value if tb is Tensor else b)
+        out = _new(Tensor)
+        out._value = raw if type(raw) is _ndarray else np.asarray(raw)
+        if (((ta is Tensor and a._rg) or (tb is Tensor and b._rg)) and st.grad_enabled
+                and not prim.nondiff):
+            out = _record(prim, (a, b), {}, out)
+        if _observers:
+            for fn in _observers:
+                fn(prim, (a, b), {}, out)
+        return out
+    if st.raw and not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return prim.impl(a, b)
+    return bind(prim, convert(a), convert(b))
+
+
 def _eager(prim, args, params):
     if len(args) == 1:  # the common arities without a list comprehension
         a = args[0]

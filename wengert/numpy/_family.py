@@ -16,7 +16,7 @@ import cmath
 
 import numpy as np
 
-from .._core.primitive import Primitive, bind
+from .._core.primitive import Primitive, bind, call1, call2
 from .._core.state import state as _state
 from .._core.tensor import Tensor
 
@@ -107,8 +107,14 @@ def _strong_mul_impl(g, d, out=None):
 def _nonzero(g):
     """Whether ``g`` (an array or a number) has no zero element."""
     if type(g) is np.ndarray:
-        return np.count_nonzero(g) == g.size
+        return _count_nonzero(g) == g.size
     return np.count_nonzero(g) == np.size(g)
+
+
+try:  # the C function behind np.count_nonzero(a) (whose Python wrapper costs as much again)
+    from numpy._core.multiarray import count_nonzero as _count_nonzero
+except ImportError:  # pragma: no cover - NumPy < 2
+    _count_nonzero = np.count_nonzero
 
 
 def _strong_mul2_impl(a, b, out=None):
@@ -204,40 +210,73 @@ def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None
 
     p = Primitive(name, impl, vjp=vjp, jvp=jvp, save_args=save_args, save_out=save_out,
                   taylor=taylor)
-    p.raw_vjp = _raw_vjp(derivs, calls)
+    p.raw_vjp = _raw_vjp(p, derivs, calls)
     p.vjp_reads_inputs = any(calls)
     p.batch = "elementwise"
     _cache[name] = p
     return p
 
 
-def _raw_vjp(derivs, calls):
+def _raw_vjp(p, derivs, calls):
     """The elementwise VJP for the engine's raw backward loop (bare ndarrays, nothing
-    recorded): the same local derivatives, evaluated with ``wengert.numpy`` functions (which
-    run NumPy directly while ``state.raw`` is set), times ``g`` without going through
-    ``bind`` per product."""
-    if len(derivs) == 1 and calls[0]:  # unary with a formula: the node exists, so needs[0]
-        d0 = derivs[0]
+    recorded; see graph.Node._apply_raw).  The same local-derivative formulas run with
+    NumPy's functions in place of the ``wengert.numpy`` wrappers they name (see
+    ``_numpy_formula``), and the products with ``g`` are plain NumPy calls (strong zeros
+    kept).  Built on first use, when every module the formulas read is complete."""
 
-        def vjp1(needs, g, out, x):
-            d = d0(out, x)
-            return [_strong_mul_impl(g, d) if STRONG_ZEROS else np.multiply(g, d)]
-        return vjp1
+    def first_call(needs, g, out, *args):
+        fs = tuple(_numpy_formula(d) if c else d for d, c in zip(derivs, calls))
+        if len(fs) == 1 and calls[0]:  # unary with a formula: the node exists, so needs[0]
+            d0 = fs[0]
 
-    def vjp(needs, g, out, *args):
-        res = []
-        for need, d, c in zip(needs, derivs, calls):
-            if not need or d is None:
-                res.append(None)
-                continue
-            if c:
-                d = d(out, *args)
-            if type(d) is int or type(d) is float:
-                res.append(g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d))
-            else:
-                res.append(_strong_mul_impl(g, d) if STRONG_ZEROS else np.multiply(g, d))
-        return res
-    return vjp
+            def vjp(needs, g, out, x):
+                return [_times(g, d0(out, x))]
+        elif len(fs) == 2:
+            d0, d1 = fs
+            c0, c1 = calls
+
+            def vjp(needs, g, out, x, y):
+                return [None if not needs[0] or d0 is None else
+                        _times(g, d0(out, x, y) if c0 else d0),
+                        None if not needs[1] or d1 is None else
+                        _times(g, d1(out, x, y) if c1 else d1)]
+        else:
+            def vjp(needs, g, out, *args):
+                return [None if not need or d is None else _times(g, d(out, *args) if c else d)
+                        for need, d, c in zip(needs, fs, calls)]
+        p.raw_vjp = vjp
+        return vjp(needs, g, out, *args)
+    return first_call
+
+
+def _times(g, d):
+    """g * d on bare values, with a strong zero (see strong_mul_p)."""
+    if type(d) is float or type(d) is int:  # a constant derivative (finite)
+        return g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d)
+    if (STRONG_ZEROS and (type(g) is not _ndarray or _count_nonzero(g) != g.size)
+            and not _finite(d)):
+        return _masked_product(g, d, np.not_equal(g, 0), None)
+    return np.multiply(g, d)
+
+
+_numpy_globals = {}  # id(module namespace) -> a copy naming NumPy functions for wrappers
+
+
+def _numpy_formula(d):
+    """``d`` (a derivative formula written with ``wengert.numpy`` functions) with every
+    wrapper it names globally replaced by the NumPy function the wrapper applies.  On bare
+    ndarrays in an unrecorded backward pass both compute the same thing; the NumPy one skips
+    the wrapper's dispatch.  Formulas that are not plain module-level functions are kept."""
+    import types
+    if not isinstance(d, types.FunctionType):
+        return d
+    ns = d.__globals__
+    raw = _numpy_globals.get(id(ns))
+    if raw is None:
+        raw = {k: getattr(v, "_numpy_impl", v) if isinstance(v, types.FunctionType) else v
+               for k, v in ns.items()}
+        _numpy_globals[id(ns)] = raw
+    return types.FunctionType(d.__code__, raw, d.__name__, d.__defaults__, d.__closure__)
 
 
 def nondiff(name, impl):
@@ -255,12 +294,13 @@ def zero_deriv(name, impl):
 def unary(p):
     """The public NumPy-style wrapper of a unary primitive."""
 
-    impl = p.impl
-
-    def f(x, /):
-        if _state.raw and type(x) is _ndarray:  # inside a raw VJP rule: plain NumPy
-            return impl(x)
-        return bind(p, t(x))
+    if p.multiple_results:
+        def f(x, /):
+            return bind(p, t(x))
+    else:
+        def f(x, /):
+            return call1(p, x, t)
+        f._numpy_impl = p.impl  # see _numpy_formula
 
     f.__name__ = p.name
     f.__qualname__ = p.name
@@ -269,12 +309,13 @@ def unary(p):
 
 
 def binary(p):
-    impl = p.impl
-
-    def f(x1, x2, /):
-        if _state.raw and not isinstance(x1, Tensor) and not isinstance(x2, Tensor):
-            return impl(x1, x2)
-        return bind(p, t(x1), t(x2))
+    if p.multiple_results:
+        def f(x1, x2, /):
+            return bind(p, t(x1), t(x2))
+    else:
+        def f(x1, x2, /):
+            return call2(p, x1, x2, t)
+        f._numpy_impl = p.impl
 
     f.__name__ = p.name
     f.__qualname__ = p.name
