@@ -8,6 +8,8 @@ inputs, never to its own outputs (saved outputs are stored as detached aliases).
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import weakref
 
 import numpy as np
@@ -60,7 +62,7 @@ class Node:
     # Set on every node; the rarely used fields below are class-level defaults that an
     # instance shadows only when it needs them (its __dict__ is created on first use).
     __slots__ = ("prim", "params", "next_functions", "needs", "in_avals", "saved", "versions",
-                 "saved_out", "out_avals", "min_birth", "__dict__", "__weakref__")
+                 "saved_out", "out_avals", "min_birth", "seq", "__dict__", "__weakref__")
     _pre_hooks = None   # {output_nr or -1: [hook]}
     _hooks = None       # [hook(grad_inputs, grad_outputs)]
     metadata = None     # memory tracking records (see memory.py)
@@ -263,11 +265,24 @@ class Node:
             out = out._value
         prim = self.prim
         rule = prim.raw_vjp
+        if rule is True:
+            rule = prim.vjp
         needs = self.needs
-        cts = (prim.vjp if rule is True else rule)(needs, g, out, *args, **self.params)
+        params = self.params
+        cts = rule(needs, g, out, *args, **params) if params else rule(needs, g, out, *args)
         if len(cts) != len(needs):
             raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
                                 f"for {len(needs)} inputs")
+        if len(cts) == 1:
+            ct = cts[0]
+            if ct is not None:
+                shape, dtype = self.in_avals[0]
+                if type(ct) is not _ndarray:
+                    ct = _raw_value(ct)
+                if ct.shape != shape or (ct.dtype is not dtype and ct.dtype != dtype):
+                    ct = _raw_value(fit_cotangent(Tensor._wrap(ct), shape, dtype))
+                return (ct,)
+            return cts
         result = []
         for ct, (shape, dtype) in zip(cts, self.in_avals):
             if ct is not None:
@@ -313,6 +328,7 @@ def accumulator(t: Tensor) -> AccumulateGrad:
     if acc is None:
         acc = _new_node(AccumulateGrad)
         acc.variable = t
+        acc.seq = _next_seq()
         acc.min_birth = _NO_BIRTH
         acc.prim = None
         acc.params = {}
@@ -335,6 +351,9 @@ def edge_of(t: Tensor):
 
 
 _NO_EDGE = (None, 0)
+# creation order: a node's inputs' nodes were all created before it, so decreasing ``seq`` is
+# a topological order of any graph (the raw backward loop schedules by it, without a sort)
+_next_seq = itertools.count().__next__
 _NO_BIRTH = float("inf")
 _SCALAR_AVALS = {float: ((), np.dtype(np.float64)), int: ((), np.dtype(np.int64)),
                  bool: ((), np.dtype(np.bool_)), complex: ((), np.dtype(np.complex128))}
@@ -386,49 +405,55 @@ _TRUE1 = (True,)
 
 def record(prim, args, params, out):
     """Attach a Node for ``prim(*args)`` to its output(s)."""
-    if (len(args) == 1 and type(out) is Tensor and type(args[0]) is Tensor
-            and not prim.multiple_results and out.grad_fn is None and not out._rg):
-        # the commonest case (a unary op on a plain tensor), without the general loops
-        v = out._value
-        if v.dtype.kind not in "fc":
-            return out
-        save_out = prim.save_out
-        if save_out is not True and save_out:  # a selection of outputs (custom rules)
-            return _record(prim, args, params, out)
-        a = args[0]
-        av = a._value
-        node = _new(Node)
-        node.prim = prim
-        node.params = params
-        edge, node.min_birth = _edge1(a)
-        node.next_functions = (edge,)
-        node.needs = _TRUE1
-        node.in_avals = ((av.shape, av.dtype),)
-        if prim.save_args:
-            node.saved = args
-            node.versions = (a._version,)
-        else:
-            node.saved = None
-            node.versions = ()
-        node.out_avals = ((v.shape, v.dtype),)
-        node.saved_out = (Tensor._wrap(v),) if save_out else None
-        if _memory._trackers:
-            _memory.on_record(node)
-        out._rg = True
-        out.grad_fn = node
-        return out
-    if (len(args) == 2 and type(out) is Tensor and not prim.multiple_results
-            and out.grad_fn is None and not out._rg):
-        a, b = args
-        ta, tb = type(a), type(b)
-        if ((ta is Tensor or ta is float or ta is int)
-                and (tb is Tensor or tb is float or tb is int)):
-            return _record2(prim, a, b, ta, tb, args, params, out)
+    if type(out) is Tensor and not prim.multiple_results and out.grad_fn is None \
+            and not out._rg:
+        n = len(args)
+        if n == 1 and type(args[0]) is Tensor:
+            return record1(prim, args[0], args, params, out)
+        if n == 2:
+            a, b = args
+            ta, tb = type(a), type(b)
+            if ((ta is Tensor or ta is float or ta is int)
+                    and (tb is Tensor or tb is float or tb is int)):
+                return record2(prim, a, b, ta, tb, args, params, out)
     return _record(prim, args, params, out)
 
 
-def _record2(prim, a, b, ta, tb, args, params, out):
-    """``record`` of a binary op on plain tensors and Python numbers."""
+# record1/record2: the commonest cases (a fresh single output; one plain tensor that
+# requires grad, or two plain tensors / Python numbers) without the general loops.  They are
+# also called directly by primitive.call1/call2, the eager fast paths of the op wrappers.
+def record1(prim, a, args, params, out):
+    v = out._value
+    if v.dtype.kind not in "fc":
+        return out
+    save_out = prim.save_out
+    if save_out is not True and save_out:  # a selection of outputs (custom rules)
+        return _record(prim, args, params, out)
+    av = a._value
+    node = _new(Node)
+    node.seq = _next_seq()
+    node.prim = prim
+    node.params = params
+    edge, node.min_birth = _edge1(a)
+    node.next_functions = (edge,)
+    node.needs = _TRUE1
+    node.in_avals = ((av.shape, av.dtype),)
+    if prim.save_args:
+        node.saved = args
+        node.versions = (a._version,)
+    else:
+        node.saved = None
+        node.versions = ()
+    node.out_avals = ((v.shape, v.dtype),)
+    node.saved_out = (Tensor._wrap(v),) if save_out else None
+    if _memory._trackers:
+        _memory.on_record(node)
+    out._rg = True
+    out.grad_fn = node
+    return out
+
+
+def record2(prim, a, b, ta, tb, args, params, out):
     v = out._value
     if v.dtype.kind not in "fc":
         return out
@@ -459,6 +484,7 @@ def _record2(prim, a, b, ta, tb, args, params, out):
         aval_b = _SCALAR_AVALS[tb]
         eb = _NO_EDGE
     node = _new(Node)
+    node.seq = _next_seq()
     node.prim = prim
     node.params = params
     node.min_birth = mb
@@ -501,6 +527,7 @@ def _record(prim, args, params, out):
         else:
             out_avals = ((out.shape, out.dtype),)
     node = _new(Node)
+    node.seq = _next_seq()
     node.prim = prim
     node.params = params
     node.next_functions, node.needs, node.in_avals, node.min_birth = _edges(args)
@@ -539,6 +566,8 @@ def _record(prim, args, params, out):
 
 
 _prim._record = record
+_prim._record1 = record1
+_prim._record2 = record2
 
 
 # -- traversal ----------------------------------------------------------------------------
@@ -610,14 +639,18 @@ def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=Fal
     ``prune=False`` says every leaf of the graph is a target (functional ``grad`` knows when
     it is), so the search for the nodes that lead to a target is skipped.
     """
+    raw = (not create_graph and observer is None and not state.traces
+           and all(type(c) is Tensor for c in cts))
     root_nodes = [n for n, _ in roots]
-    order = toposort(root_nodes)
     needed = None
     target_map = {}
     if targets is not None:
         for n, nr in targets:
             target_map.setdefault(n, set()).add(nr)
-    if targets is not None and prune:
+    prune = targets is not None and prune
+    # the raw loop schedules by creation order and needs no sort, unless it must prune
+    order = toposort(root_nodes) if prune or not raw else None
+    if prune:
         needed = set()
         for n in reversed(order):  # inputs before their consumers
             if n in target_map:
@@ -628,9 +661,8 @@ def backward_pass(roots, cts, targets=None, retain_graph=False, create_graph=Fal
                     needed.add(n)
                     break
     run = _Run(needed, target_map, retain_graph, create_graph, accumulate)
-    if (not create_graph and observer is None and not state.traces
-            and all(type(c) is Tensor for c in cts)):
-        run.backward_raw(order, roots, cts)
+    if raw:
+        run.backward_raw(roots, cts)
     else:
         run.backward(order, roots, cts, observer)
     if targets is not None:
@@ -718,12 +750,16 @@ class _Run:
         finally:
             state.grad_enabled = prev
 
-    def backward_raw(self, order, roots, cts):
+    def backward_raw(self, roots, cts):
         buffers = {}
+        heap = []  # (-seq, node): the latest-created node with a cotangent runs next
+        push = heapq.heappush
+        pop_next = heapq.heappop
         for (n, nr), ct in zip(roots, cts):
             buf = buffers.get(n)
             if buf is None:
                 buf = buffers[n] = [None] * len(n.out_avals)
+                push(heap, (-n.seq, n))
             buf[nr] = ct._value if buf[nr] is None else np.add(buf[nr], ct._value)
         needed = self.needed
         target_map = self.target_map
@@ -733,9 +769,10 @@ class _Run:
         st.grad_enabled = False
         st.raw = True
         try:
-            for node in order:
-                buf = buffers.pop(node, None)
-                if buf is None or (needed is not None and node not in needed):
+            while heap:
+                node = pop_next(heap)[1]
+                buf = buffers.pop(node)
+                if needed is not None and node not in needed:
                     continue
                 cts = None
                 prim = node.prim
@@ -763,6 +800,7 @@ class _Run:
                     if pb is None:
                         pb = buffers[p] = [None] * len(p.out_avals)
                         pb[nr] = ct
+                        push(heap, (-p.seq, p))
                     elif pb[nr] is None:
                         pb[nr] = ct
                     else:

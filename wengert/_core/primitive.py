@@ -63,6 +63,7 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 # Set by graph.py (avoids an import cycle); records a reverse-mode node for one application.
 _record = None
+_record1 = _record2 = None  # graph.record1/record2 (fast paths of record)
 # Optional observer (make_trace / the chapter's tables): called as fn(prim, args, params, out).
 _observers: list = []
 
@@ -128,7 +129,8 @@ def call1(prim, x, convert):
         out = _new(Tensor)
         out._value = raw if type(raw) is _ndarray else np.asarray(raw)
         if x._rg and st.grad_enabled and not prim.nondiff:
-            out = _record(prim, (x,), {}, out)
+            args = (x,)
+            out = _record1(prim, x, args, {}, out)
         if _observers:
             for fn in _observers:
                 fn(prim, (x,), {}, out)
@@ -152,7 +154,7 @@ def call2(prim, a, b, convert):
         out._value = raw if type(raw) is _ndarray else np.asarray(raw)
         if (((ta is Tensor and a._rg) or (tb is Tensor and b._rg)) and st.grad_enabled
                 and not prim.nondiff):
-            out = _record(prim, (a, b), {}, out)
+            out = _record2(prim, a, b, ta, tb, (a, b), {}, out)
         if _observers:
             for fn in _observers:
                 fn(prim, (a, b), {}, out)

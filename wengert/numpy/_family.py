@@ -211,7 +211,8 @@ def elementwise(name, impl, *derivs, save_args=True, save_out=False, taylor=None
     p = Primitive(name, impl, vjp=vjp, jvp=jvp, save_args=save_args, save_out=save_out,
                   taylor=taylor)
     p.raw_vjp = _raw_vjp(p, derivs, calls)
-    p.vjp_reads_inputs = any(calls)
+    # a formula of an op that saves no inputs reads only `out` (it gets None for them)
+    p.vjp_reads_inputs = any(calls) and save_args
     p.batch = "elementwise"
     _cache[name] = p
     return p
