@@ -173,6 +173,8 @@ class Node:
         out = None
         saved_out = self.saved_out
         if saved_out is not None:
+            # the fast record paths save an output as its bare ndarray (no cycle either way)
+            saved_out = [Tensor._wrap(o) if type(o) is _ndarray else o for o in saved_out]
             if create_graph:
                 outs = []
                 for i, o in enumerate(saved_out):
@@ -184,7 +186,7 @@ class Node:
                     outs.append(o)
                 out = tuple(outs) if prim.multiple_results else outs[0]
             else:
-                out = saved_out if prim.multiple_results else saved_out[0]
+                out = tuple(saved_out) if prim.multiple_results else saved_out[0]
         if prim.multiple_results:
             raw = False
             g = tuple(buf) if prim.symbolic_zeros else tuple(
@@ -260,9 +262,10 @@ class Node:
             out = None
         else:
             out = saved_out[0]
-            if type(out) is not Tensor:
-                return None
-            out = out._value
+            if type(out) is not _ndarray:
+                if type(out) is not Tensor:
+                    return None
+                out = out._value
         prim = self.prim
         rule = prim.raw_vjp
         if rule is True:
@@ -445,7 +448,7 @@ def record1(prim, a, args, params, out):
         node.saved = None
         node.versions = ()
     node.out_avals = ((v.shape, v.dtype),)
-    node.saved_out = (Tensor._wrap(v),) if save_out else None
+    node.saved_out = (v,) if save_out else None
     if _memory._trackers:
         _memory.on_record(node)
     out._rg = True
@@ -498,7 +501,7 @@ def record2(prim, a, b, ta, tb, args, params, out):
         node.saved = None
         node.versions = ()
     node.out_avals = ((v.shape, v.dtype),)
-    node.saved_out = (Tensor._wrap(v),) if save_out else None
+    node.saved_out = (v,) if save_out else None
     if _memory._trackers:
         _memory.on_record(node)
     out._rg = True
