@@ -485,10 +485,10 @@ _methods.install()
 from . import _batching  # noqa: E402,F401  (vmap rules of reductions and shape ops)
 
 # VJP rules written only with wengert.numpy functions: safe to run on bare ndarrays in an
-# unrecorded backward pass (the engine's fast path, see _core/graph.Node.apply)
-from . import _elementwise, _linalg_core, _reduce, _shape  # noqa: E402
+# unrecorded backward pass (the engine's fast path, see _core/graph.Node.apply); matmul, sum
+# and tanh have their own bare-ndarray rules next to their general ones
+from . import _elementwise, _shape  # noqa: E402
 
 for _p in (_shape.reshape_p, _shape.transpose_p, _shape.broadcast_to_p, _shape.sum_to_shape_p,
-           _shape.astype_p, _shape.copy_p, _reduce.sum_p, _linalg_core.matmul_p,
-           _elementwise.where_p):
+           _shape.astype_p, _shape.copy_p, _elementwise.where_p):
     _p.raw_vjp = True

@@ -1,5 +1,7 @@
 """Functions written in terms of other wengert.numpy functions: no rules of their own, so
-their derivatives (of every order) come from the primitives they use."""
+their derivatives (of every order) come from the primitives they use.  Two exceptions:
+``stop_gradient`` and ``log_softmax``, a primitive with a direct rule because it sits in
+every classifier's loss (its composite form records a dozen nodes)."""
 from __future__ import annotations
 
 import numpy as np
@@ -42,7 +44,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=np._NoValu
     a = sh.astype(a, dt)
     s = rd.sum(a, axis=axis, keepdims=keepdims)
     n = _count(a, axis)
-    return ew.divide(s, dt.type(n) if n else np.nan)
+    # a Python float: NumPy's weak scalar keeps s's dtype (and the wrapper's fast path applies)
+    return ew.divide(s, float(n) if n else np.nan)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
@@ -78,10 +81,10 @@ def _safe_max(a, axis, skip=None):
     """The shift for logsumexp/softmax: the (constant) maximum of the real part over ``axis``
     (keepdims), leaving out the entries where ``skip``; 0 where it is not finite.  A real
     shift keeps log's principal branch for complex input: log(s e^-m) = log(s) - m."""
-    r = real(a)
+    r = stop_gradient(real(a))  # before the max: no node is recorded for it
     if skip is not None:
         r = ew.where(skip, -np.inf, r)
-    m = stop_gradient(rd.max(r, axis=axis, keepdims=True))
+    m = rd.max(r, axis=axis, keepdims=True)
     return ew.where(ew.isfinite(m), m, 0)
 
 
@@ -124,9 +127,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     empty = ew.equal(s, 0)
     s_safe = ew.where(empty, 1.0, s)
     sgn = None
-    if np.issubdtype(dtype_of(s), np.complexfloating):
-        r = ew.add(ew.where(empty, -np.inf, ew.log(s_safe)), m)
-    elif b is None:
+    if b is None or np.issubdtype(dtype_of(s), np.complexfloating):
         r = ew.add(ew.where(empty, -np.inf, ew.log(s_safe)), m)
     else:
         r = ew.add(ew.where(empty, -np.inf, ew.log(ew.absolute(s_safe))), m)
@@ -156,9 +157,85 @@ def softmax(x, axis=-1):
     return ew.divide(e, rd.sum(e, axis=axis, keepdims=True))
 
 
+# --- log_softmax: a primitive ---------------------------------------------------------------------
+# out = x - logsumexp(x) over ``axis``, evaluated as NumPy would by hand (shift by the maximum
+# of the real part, 0 where that is not finite).  The derivative is the softmax p = exp(out):
+# VJP g - p * sum(g), JVP t - sum(p * t).  Rows whose value is undefined without a NaN input
+# (all entries -inf, or an entry +inf) have p = 0 there, so the derivative is the identity, as
+# the composite x - logsumexp(x) gives (its logsumexp guards turn those rows' derivative to 0);
+# a NaN input makes its row's derivative NaN.  The rules use ``out``, so they differentiate
+# through this primitive again: every order comes from the same two lines.
+def _log_softmax_impl(x, axis):
+    complex_ = x.dtype.kind == "c"
+    m = np.maximum.reduce(x.real if complex_ else x, axis=axis, keepdims=True)
+    fin = np.isfinite(m)
+    if not fin.all():
+        m = np.where(fin, m, 0)
+    d = np.subtract(x, m)
+    s = np.add.reduce(np.exp(d), axis=axis, keepdims=True)
+    if complex_ or not s.min() > 0:  # (a real s is >= 1 unless a row is all -inf or NaN)
+        empty = s == 0
+        if empty.any():  # all entries -inf: log(0) = -inf, without NumPy's divide warning
+            s = np.where(empty, 1, s)
+            ls = np.log(s)
+            ls[empty] = -np.inf
+            return np.subtract(d, ls, out=d)
+    return np.subtract(d, np.log(s), out=d)
+
+
+def _lsm_prob(out, x, axis):
+    """The softmax exp(out), 0 in the rows whose value is undefined without a NaN input."""
+    p = ew.exp(out)
+    undefined = ew.logical_and(ew.isnan(out), ew.logical_not(
+        rd.any(ew.isnan(x), axis=axis, keepdims=True)))
+    return ew.where(undefined, 0, p)
+
+
+def _log_softmax_vjp(needs, g, out, x, axis):
+    p = _lsm_prob(out, x, axis)
+    return (ew.subtract(g, ew.multiply(p, rd.sum(g, axis=axis, keepdims=True))),)
+
+
+def _log_softmax_jvp(tangents, out, x, axis):
+    p = _lsm_prob(out, x, axis)
+    tx = tangents[0]
+    return ew.subtract(tx, rd.sum(ew.multiply(p, tx), axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp_raw(needs, g, out, x, axis):
+    """``_log_softmax_vjp`` on bare ndarrays (the engine's unrecorded backward pass): the
+    guard costs one NaN test of ``out`` when no row is undefined (the usual case)."""
+    p = np.exp(out)
+    nan = np.isnan(out)
+    if nan.any():
+        p[nan & ~np.any(np.isnan(x), axis=axis, keepdims=True)] = 0
+    np.multiply(p, np.sum(g, axis=axis, keepdims=True), out=p)
+    return (np.subtract(g, p, out=p),)
+
+
+def _log_softmax_batch(args, dims, axis):
+    (x,), (d,) = args, dims
+    if d != 0:
+        x = sh.moveaxis(x, d, 0)
+    nd = ndim_of(x) - 1
+    axis = tuple(range(1, nd + 1)) if axis is None else tuple(a + 1 for a in axis)
+    return bind(log_softmax_p, x, axis=axis), 0
+
+
+log_softmax_p = Primitive("log_softmax", _log_softmax_impl, vjp=_log_softmax_vjp,
+                          jvp=_log_softmax_jvp, save_out=True)
+log_softmax_p.raw_vjp = _log_softmax_vjp_raw
+log_softmax_p.batch = _log_softmax_batch
+
+
 def log_softmax(x, axis=-1):
+    """``x - logsumexp(x, axis, keepdims=True)``, max-shifted (SciPy's ``log_softmax``)."""
     x = t(x)
-    return ew.subtract(x, logsumexp(x, axis=axis, keepdims=True))
+    if not isinstance(x, Tensor):
+        x = t(np.asarray(x))
+    if not np.issubdtype(dtype_of(x), np.inexact):
+        x = sh.astype(x, np.float64)
+    return bind(log_softmax_p, x, axis=sh._normalize_axes(axis, ndim_of(x)))
 
 
 sigmoid = ew.sigmoid

@@ -128,6 +128,10 @@ def _cast(res, dtype):
 
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if not kwargs and method == "__call__":  # ndarray @ Tensor, ndarray + Tensor: no options
+        fn = UFUNCS.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
     out = kwargs.pop("out", None)
     if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
         raise UnsupportedError(

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.primitive import Primitive, bind
+from .._core.primitive import Primitive, call2
+from .._core.tensor import Tensor
 from . import _elementwise as ew
 from . import _shape as sh
-from ._family import ndim_of, t
+from ._family import ndim_of, shape_of, t
 
 
 def _matmul_vjp(needs, g, out, x, y):
@@ -30,7 +31,35 @@ def _matmul_vjp(needs, g, out, x, y):
         if needs[0]:
             gx = matmul(g, sh.matrix_transpose(y))
         if needs[1]:
-            gy = matmul(sh.matrix_transpose(x), g)
+            if yn == 2 and xn > 2:
+                # (..., m, k) @ (k, n): contract the batch axes inside one product instead of
+                # forming a (..., k, n) stack of products for the engine to sum away
+                k = x.shape[-1]
+                gy = matmul(sh.matrix_transpose(sh.reshape(x, (-1, k))),
+                            sh.reshape(g, (-1, shape_of(g)[-1])))
+            else:
+                gy = matmul(sh.matrix_transpose(x), g)
+    return gx, gy
+
+
+def _matmul_vjp_raw(needs, g, out, x, y):
+    """``_matmul_vjp`` on bare ndarrays, for the engine's unrecorded backward pass: the same
+    products as direct NumPy calls.  A transposed operand stays a strided view (BLAS reads it
+    with a transpose flag; no copy)."""
+    xn, yn = x.ndim, y.ndim
+    if xn == 2 and yn == 2:
+        return (np.matmul(g, y.T) if needs[0] else None,
+                np.matmul(x.T, g) if needs[1] else None)
+    if xn < 2 or yn < 2:
+        return _matmul_vjp(needs, g, out, x, y)
+    gx = np.matmul(g, np.swapaxes(y, -1, -2)) if needs[0] else None
+    gy = None
+    if needs[1]:
+        if yn == 2:
+            k = x.shape[-1]
+            gy = np.matmul(x.reshape(-1, k).T, g.reshape(-1, g.shape[-1]))
+        else:
+            gy = np.matmul(np.swapaxes(x, -1, -2), g)
     return gx, gy
 
 
@@ -46,6 +75,7 @@ def _matmul_jvp(tangents, out, x, y):
 
 
 matmul_p = Primitive("matmul", np.matmul, vjp=_matmul_vjp, jvp=_matmul_jvp)
+matmul_p.raw_vjp = _matmul_vjp_raw
 
 
 def matmul(x1, x2, /, out=None):
@@ -53,10 +83,15 @@ def matmul(x1, x2, /, out=None):
     if out is not None:
         from .._errors import UnsupportedError
         raise UnsupportedError("matmul(..., out=...) is not differentiable")
-    x1, x2 = t(x1), t(x2)
-    if ndim_of(x1) == 0 or ndim_of(x2) == 0:
+    # (plain Tensors, the common case, skip t() and the generic ndim lookup)
+    if type(x1) is not Tensor:
+        x1 = t(x1)
+    if type(x2) is not Tensor:
+        x2 = t(x2)
+    if ((x1._value.ndim if type(x1) is Tensor else ndim_of(x1)) == 0
+            or (x2._value.ndim if type(x2) is Tensor else ndim_of(x2)) == 0):
         raise ValueError("matmul: Input operand does not have enough dimensions")
-    return bind(matmul_p, x1, x2)
+    return call2(matmul_p, x1, x2, t)
 
 
 def dot(a, b, out=None):

@@ -2,6 +2,8 @@
 with zeros, through a differentiable scan for the product of the other elements)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core.primitive import Primitive, bind
@@ -32,8 +34,28 @@ def _sum_jvp(tangents, out, x, axis, keepdims):
     return bind(sum_p, tangents[0], axis=axis, keepdims=keepdims)
 
 
+def _sum_vjp_raw(needs, g, out, x, axis, keepdims):
+    """``_sum_vjp`` on bare ndarrays (the engine's unrecorded backward pass).  A small result
+    is filled in directly: ``np.broadcast_to`` costs more than writing a few thousand
+    elements, and a large one stays a read-only broadcast view (no copy)."""
+    shape = x.shape
+    if not keepdims and g.ndim != len(shape):
+        if axis is None:
+            g = g.reshape((1,) * len(shape))
+        else:
+            g = g.reshape(tuple(1 if i in axis else n for i, n in enumerate(shape)))
+    if len(shape) and math.prod(shape) <= _FILL_MAX:
+        res = np.empty(shape, g.dtype)
+        res[...] = g
+        return (res,)
+    return (np.broadcast_to(g, shape),)
+
+
+_FILL_MAX = 4096
+
 sum_p = Primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
                   vjp=_sum_vjp, jvp=_sum_jvp, save_args=False, linear=True)
+sum_p.raw_vjp = _sum_vjp_raw
 
 
 def _check_reduce_args(name, out, where, initial=np._NoValue):

@@ -115,8 +115,8 @@ def _sum_to_shape_np(x, shape):
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                        if s == 1 and x.shape[i + lead] != 1)
-    if axes:
-        x = np.sum(x, axis=axes, keepdims=True)
+    if axes:  # (a float cotangent: the ufunc's reduce directly, without np.sum's wrapper)
+        x = (np.add.reduce if x.dtype.kind in "fc" else np.sum)(x, axis=axes, keepdims=True)
     return x.reshape(shape)
 
 

@@ -1,0 +1,330 @@
+"""The op rules tuned for the eager benchmarks (issue 5, W2 and W6): what each change does is
+asserted here, next to the derivatives it must keep.
+
+* ``log_softmax`` is one primitive (one node) with a direct rule, exact at first and second
+  order and at its edge rows; logsumexp/softmax record no node for their (constant) shift;
+* matmul, tanh, sum and log_softmax have bare-ndarray VJP rules for the unrecorded backward
+  pass: the same values as their general (recorded, differentiable) rules;
+* matmul's weight cotangent for a batched input is one product (no (batch, k, n) stack);
+* ``x[t]`` of a tensor that does not require grad records nothing, so the backward pass never
+  scatters into x-sized zeros.
+"""
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.special as sps
+from _checks import check_complex_step, check_grads
+
+import wengert as wg
+import wengert.numpy as wnp
+
+
+def _nodes(t):
+    """The grad_fn nodes reachable from ``t`` (AccumulateGrad included)."""
+    seen, stack = [], [t.grad_fn]
+    while stack:
+        n = stack.pop()
+        if n is None or any(n is s for s in seen):
+            continue
+        seen.append(n)
+        stack.extend(p for p, _ in n.next_functions)
+    return seen
+
+
+def _names(t):
+    return sorted(n.name() for n in _nodes(t))
+
+
+def _both_paths(f, args, ct):
+    """Input cotangents of ``f(*args)`` for cotangent ``ct`` from the engine's unrecorded
+    (bare-ndarray) backward pass and from a recorded one (create_graph: the general rules)."""
+    res = []
+    for create in (False, True):
+        xs = [wg.tensor(a, requires_grad=True) for a in args]
+        out = f(*xs)
+        gs = wg.autograd.grad(out, xs, wg.tensor(ct), create_graph=create)
+        res.append([g.detach().numpy() for g in gs])
+    return res
+
+
+# --- log_softmax -----------------------------------------------------------------------------------
+def test_log_softmax_records_one_node():
+    x = wg.tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
+    out = wnp.log_softmax(x, axis=1)
+    assert _names(out) == ["AccumulateGrad", "LogSoftmaxBackward0"]
+
+
+def test_classifier_loss_graph_is_small():
+    # the W2 loss: 3 matmul, 3 add, 2 tanh, log_softmax, multiply, 2 sum, divide, negative
+    rng = np.random.default_rng(0)
+    ps = [wg.tensor(rng.standard_normal(s), requires_grad=True)
+          for s in [(6, 5), (5,), (5, 5), (5,), (5, 3), (3,)]]
+    X, Y = rng.standard_normal((4, 6)), np.eye(3)[[0, 1, 2, 0]]
+    W1, b1, W2, b2, W3, b3 = ps
+    z = wnp.tanh(wnp.tanh(X @ W1 + b1) @ W2 + b2) @ W3 + b3
+    loss = -wnp.mean(wnp.sum(Y * wnp.log_softmax(z, axis=1), axis=1))
+    ops = [n for n in _names(loss) if n != "AccumulateGrad"]
+    assert len(ops) == 14, ops
+    assert "MaxBackward0" not in ops and "WhereBackward0" not in ops
+
+
+@pytest.mark.parametrize("axis", [-1, 0, None, (0, 1)])
+def test_log_softmax_value_matches_scipy(axis):
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    np.testing.assert_allclose(wnp.log_softmax(x, axis=axis).numpy(),
+                               sps.log_softmax(x, axis=axis), rtol=1e-14, atol=1e-15)
+
+
+def _lsm_analytic(x, w, axis):
+    """f = sum(w * log_softmax(x)) over rows of ``axis`` (2-D x): gradient w - p sum(w), Hessian
+    -sum(w) (diag(p) - p p^T) per row."""
+    p = sps.softmax(x, axis=axis)
+    s = w.sum(axis=axis, keepdims=True)
+    grad = w - p * s
+    n, m = x.shape
+    H = np.zeros((n, m, n, m))
+    for i in range(n):
+        for j in range(m):
+            for k in range(n):
+                for l_ in range(m):
+                    same = (i == k) if axis == 1 else (j == l_)
+                    if not same:
+                        continue
+                    a, b = ((i, j), (k, l_))
+                    row_s = s[i, 0] if axis == 1 else s[0, j]
+                    H[i, j, k, l_] = -row_s * ((a == b) * p[a] - p[a] * p[b])
+    return grad, H
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_log_softmax_grad_and_hessian_are_analytic(axis):
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def f(a):
+        return wnp.sum(w * wnp.log_softmax(a, axis=axis))
+    grad, H = _lsm_analytic(x, w, axis)
+    np.testing.assert_allclose(wg.grad(f)(x), grad, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(wg.hessian(f)(x), H, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(wg.jacfwd(wg.grad(f))(x), H, rtol=1e-10, atol=1e-13)
+    t = rng.standard_normal((3, 4))
+    p = sps.softmax(x, axis=axis)
+    _, tan = wg.jvp(lambda a: wnp.log_softmax(a, axis=axis), (x,), (t,))
+    np.testing.assert_allclose(tan, t - (p * t).sum(axis=axis, keepdims=True), rtol=1e-12)
+
+
+def test_log_softmax_finite_differences_to_second_order():
+    x = np.random.default_rng(3).standard_normal((2, 3, 4))
+    check_grads(lambda a: wnp.log_softmax(a, axis=(0, 2)), [x], order=2)
+    check_complex_step(lambda a: wnp.log_softmax(a, axis=1), [x])
+
+
+def test_log_softmax_raw_and_recorded_rules_agree():
+    rng = np.random.default_rng(4)
+    x, ct = rng.standard_normal((5, 7)), rng.standard_normal((5, 7))
+    raw, rec = _both_paths(lambda a: wnp.log_softmax(a, axis=1), [x], ct)
+    np.testing.assert_allclose(raw[0], rec[0], rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(raw[0], ct - sps.softmax(x, axis=1) * ct.sum(1, keepdims=True),
+                               rtol=1e-13, atol=1e-15)
+
+
+def test_log_softmax_edge_rows():
+    inf, nan = np.inf, np.nan
+    x = np.array([[-inf, -inf, -inf], [inf, 1.0, 2.0], [nan, 1.0, 2.0], [-inf, 0.0, 1.0]])
+    w = np.array([1.0, 2.0, -4.0])
+    with np.errstate(invalid="ignore"):
+        val = wnp.log_softmax(x, axis=1).numpy()
+        # undefined rows without a NaN input: derivative = identity (p = 0 there), as the
+        # composite x - logsumexp(x) gave; a NaN input: NaN; a -inf entry: weight 0
+        raw, rec = _both_paths(lambda a: wnp.log_softmax(a, axis=1), [x], np.tile(w, (4, 1)))
+        _, tan = wg.jvp(lambda a: wnp.log_softmax(a, axis=1), (x,), (np.tile(w, (4, 1)),))
+    assert np.isnan(val[:3]).sum() == 7 and np.isneginf(val[1, 1:]).all()
+    np.testing.assert_allclose(val[3], sps.log_softmax(x[3]))
+    p = sps.softmax(x[3])
+    for g in (raw[0], rec[0]):
+        np.testing.assert_array_equal(g[:2], np.tile(w, (2, 1)))
+        assert np.isnan(g[2]).all()
+        np.testing.assert_allclose(g[3], w - p * w.sum(), rtol=1e-14)
+    np.testing.assert_array_equal(tan[:2], np.tile(w, (2, 1)))
+    np.testing.assert_allclose(tan[3], w - (p * w).sum(), rtol=1e-14)
+    # all-(-inf) rows warn as NumPy does (-inf - -inf), never from log(0)
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        wnp.log_softmax(x[:1], axis=1)
+
+
+def test_log_softmax_large_values_and_dtypes():
+    x = np.array([[1000.0, 0.0, -1000.0]])
+    np.testing.assert_allclose(wnp.log_softmax(x, axis=1).numpy(), [[0.0, -1000.0, -2000.0]])
+    g = wg.grad(lambda a: wnp.log_softmax(a, axis=1)[0, 1])(x)
+    np.testing.assert_array_equal(g, [[-1.0, 1.0, 0.0]])
+    x32 = np.random.default_rng(5).standard_normal((4, 3)).astype(np.float32)
+    out = wnp.log_softmax(x32, axis=1)
+    assert out.dtype == np.float32
+    assert wg.grad(lambda a: wnp.sum(wnp.log_softmax(a, axis=1)[:, 0]))(x32).dtype == np.float32
+    np.testing.assert_allclose(wnp.log_softmax(np.array([1, 2, 3])).numpy(),
+                               sps.log_softmax([1.0, 2.0, 3.0]), rtol=1e-15)
+    z = np.array([[1 + 1j, 2 - 0.5j, 0.3j]])
+    (gz,) = wg.vjp(lambda a: wnp.log_softmax(a, axis=1), z)[1](np.ones((1, 3)) + 0j)
+    pz = np.exp(z) / np.exp(z).sum()
+    np.testing.assert_allclose(gz, 1 - 3 * pz, rtol=1e-14)  # JAX's convention: no conjugate
+
+
+def test_log_softmax_vmap():
+    x = np.random.default_rng(6).standard_normal((4, 3, 5))
+    for ax in (0, 1, None):
+        got = wg.vmap(lambda a, ax=ax: wnp.log_softmax(a, axis=ax), in_axes=1)(x)
+        want = np.stack([sps.log_softmax(x[:, i], axis=ax) for i in range(3)])
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+    gs = wg.vmap(wg.grad(lambda a: wnp.log_softmax(a)[0]))(x[0])
+    p = sps.softmax(x[0], axis=-1)
+    np.testing.assert_allclose(gs, np.eye(5)[0] - p, rtol=1e-13, atol=1e-15)
+
+
+def test_logsumexp_and_softmax_record_no_shift_node():
+    # the shift max(x) is a constant: no node is recorded for it (it used to be, and then cut
+    # off by stop_gradient).  softmax = exp(x - m) / sum(...): subtract, exp, sum, divide
+    x = wg.tensor(np.random.default_rng(7).standard_normal((3, 4)), requires_grad=True)
+    counts = []
+    for f in (wnp.softmax, wnp.logsumexp, wnp.log_softmax):
+        with wg.memory.track() as m:
+            out = f(x, axis=1)
+        assert "MaxBackward0" not in _names(out)
+        counts.append(m.nodes_recorded)
+    assert counts[0] == 4 and counts[1] <= 8 and counts[2] == 1, counts
+    xv = x.detach().numpy()
+    g = wg.grad(lambda a: wnp.logsumexp(a, axis=1).sum())(xv)
+    np.testing.assert_allclose(g, sps.softmax(xv, axis=1), rtol=1e-14)
+
+
+# --- matmul -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("xs,ys", [((4, 3), (3, 5)), ((2, 4, 3), (3, 5)), ((2, 4, 3), (2, 3, 5)),
+                                   ((4, 3), (2, 3, 5)), ((3,), (3, 5)), ((4, 3), (3,)),
+                                   ((3,), (3,)), ((2, 1, 4, 3), (3, 3, 2))])
+def test_matmul_raw_and_recorded_rules_agree(xs, ys):
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal(xs), rng.standard_normal(ys)
+    ct = rng.standard_normal(np.matmul(x, y).shape)
+    raw, rec = _both_paths(wnp.matmul, [x, y], ct)
+    for a, b in zip(raw, rec):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
+    check_grads(wnp.matmul, [x, y], order=2)
+
+
+def test_matmul_weight_cotangent_of_a_batched_input_is_one_product():
+    # (B, m, k) @ (k, n): y's cotangent is x^T g contracted over batch and rows together; no
+    # (B, k, n) stack of per-example products is formed and then summed away
+    B, m, k, n = 64, 8, 32, 16
+    rng = np.random.default_rng(9)
+    x = wg.tensor(rng.standard_normal((B, m, k)))
+    y = wg.tensor(rng.standard_normal((k, n)), requires_grad=True)
+    out = wnp.sum(x @ y)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        (gy,) = wg.autograd.grad(out, [y])
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < B * k * n * 8 // 2, peak
+    np.testing.assert_allclose(gy.numpy(), np.broadcast_to(
+        x.numpy().sum(axis=(0, 1))[:, None], (k, n)), rtol=1e-12)
+
+
+def test_matmul_batched_input_second_order():
+    rng = np.random.default_rng(10)
+    x, y = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 2))
+    w = rng.standard_normal((2, 3, 2))
+
+    def f(a, b):
+        return wnp.sum(w * wnp.tanh(a @ b))
+    hy = wg.hessian(f, argnums=1)(x, y)
+    eps = 1e-5
+    gfun = wg.grad(f, argnums=1)
+    fd = np.zeros((4, 2, 4, 2))
+    for i in np.ndindex(4, 2):
+        e = np.zeros((4, 2))
+        e[i] = eps
+        fd[:, :, i[0], i[1]] = (gfun(x, y + e) - gfun(x, y - e)) / (2 * eps)
+    np.testing.assert_allclose(hy, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_ndarray_matmul_tensor_dispatches_and_records():
+    rng = np.random.default_rng(11)
+    x, u = rng.standard_normal((3, 4)), wg.tensor(rng.standard_normal((4, 2)), requires_grad=True)
+    out = x @ u
+    assert isinstance(out, wg.Tensor) and out.grad_fn.name() == "MatmulBackward0"
+    out2 = np.add(x[:, :2], out)
+    assert out2.grad_fn.name() == "AddBackward0"
+    np.testing.assert_allclose(out2.detach().numpy(), x[:, :2] + x @ u.detach().numpy())
+
+
+# --- tanh and sum: bare-ndarray rules ----------------------------------------------------------------
+def test_tanh_raw_rule_matches_formula_and_keeps_strong_zeros():
+    rng = np.random.default_rng(12)
+    x, ct = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    raw, rec = _both_paths(wnp.tanh, [x], ct)
+    want = ct * (1 - np.tanh(x) ** 2)
+    np.testing.assert_allclose(raw[0], want, rtol=1e-14)
+    np.testing.assert_allclose(rec[0], want, rtol=1e-14)
+    # a NaN input: its derivative is NaN, but a zero cotangent there still gives 0
+    xn = np.array([np.nan, 1.0, 2.0])
+    raw, rec = _both_paths(wnp.tanh, [xn], np.array([0.0, 1.0, 1.0]))
+    for g in (raw[0], rec[0]):
+        np.testing.assert_allclose(g, [0.0, 1 - np.tanh(1.0) ** 2, 1 - np.tanh(2.0) ** 2])
+    assert wg.grad(lambda a: wnp.tanh(a))(np.float32(0.5)).dtype == np.float32
+    assert wg.grad(wnp.tanh)(0.5) == pytest.approx(1 - np.tanh(0.5) ** 2, rel=1e-15)
+    x32 = x.astype(np.float32)
+    assert wg.grad(lambda a: wnp.sum(wnp.tanh(a)))(x32).dtype == np.float32
+
+
+@pytest.mark.parametrize("shape,axis,keepdims", [((3, 4), None, False), ((3, 4), (1,), False),
+                                                 ((3, 4), (0,), True), ((80, 70), None, False),
+                                                 ((80, 70), (0,), False), ((2, 3, 4), (0, 2), True),
+                                                 ((5,), None, True)])
+def test_sum_raw_rule(shape, axis, keepdims):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(shape)
+    ct = rng.standard_normal(np.sum(x, axis=axis, keepdims=keepdims).shape)
+    raw, rec = _both_paths(lambda a: wnp.sum(a, axis=axis, keepdims=keepdims), [x], ct)
+    want = np.broadcast_to(ct if keepdims or axis is None else np.expand_dims(ct, axis), shape)
+    np.testing.assert_array_equal(raw[0], want)
+    np.testing.assert_array_equal(rec[0], want)
+
+
+# --- indexing a tensor that does not require grad ---------------------------------------------------
+def test_rnn_backward_does_not_scatter_into_the_input_sequence():
+    # W6's loop with xs a Tensor that does not require grad: xs[t] records no node, so the
+    # backward pass allocates nothing of xs's size (no zeros(xs.shape) scatter per step)
+    T, B, D, H = 100, 8, 128, 16
+    rng = np.random.default_rng(14)
+    xs = wg.tensor(rng.standard_normal((T, B, D)))
+    W = wg.tensor(rng.standard_normal((H, H)) / 4, requires_grad=True)
+    U = wg.tensor(rng.standard_normal((D, H)) / 6, requires_grad=True)
+    h = wg.tensor(np.zeros((B, H)))
+    for t in range(T):
+        h = wnp.tanh(h @ W + xs[t] @ U)
+    loss = wnp.sum(h)
+    assert "GetitemBackward0" not in _names(loss)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        gW, gU = wg.autograd.grad(loss, [W, U])
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < xs.numpy().nbytes // 4, peak
+    # reference: the hand-written backward pass
+    Wv, Uv, xv = W.detach().numpy(), U.detach().numpy(), xs.numpy()
+    hs = [np.zeros((B, H))]
+    for t in range(T):
+        hs.append(np.tanh(hs[-1] @ Wv + xv[t] @ Uv))
+    g, rW, rU = np.ones((B, H)), 0, 0
+    for t in range(T - 1, -1, -1):
+        da = g * (1 - hs[t + 1] ** 2)
+        rW, rU = rW + hs[t].T @ da, rU + xv[t].T @ da
+        g = da @ Wv.T
+    np.testing.assert_allclose(gW.numpy(), rW, rtol=1e-12)
+    np.testing.assert_allclose(gU.numpy(), rU, rtol=1e-12)
