@@ -260,7 +260,7 @@ def test_ndarray_matmul_tensor_dispatches_and_records():
     np.testing.assert_allclose(out2.detach().numpy(), x[:, :2] + x @ u.detach().numpy())
 
 
-# --- tanh and sum: bare-ndarray rules ----------------------------------------------------------------
+# --- tanh (the elementwise family's bare-ndarray rule) and sum (its own) ------------------------
 def test_tanh_raw_rule_matches_formula_and_keeps_strong_zeros():
     rng = np.random.default_rng(12)
     x, ct = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))

@@ -485,8 +485,8 @@ _methods.install()
 from . import _batching  # noqa: E402,F401  (vmap rules of reductions and shape ops)
 
 # VJP rules written only with wengert.numpy functions: safe to run on bare ndarrays in an
-# unrecorded backward pass (the engine's fast path, see _core/graph.Node.apply); matmul, sum
-# and tanh have their own bare-ndarray rules next to their general ones
+# unrecorded backward pass (the engine's fast path, see _core/graph.Node._apply_raw); matmul and sum
+# have their own bare-ndarray rules next to their general ones
 from . import _elementwise, _shape  # noqa: E402
 
 for _p in (_shape.reshape_p, _shape.transpose_p, _shape.broadcast_to_p, _shape.sum_to_shape_p,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.primitive import Primitive, bind
-from . import _family
 from ._family import binary, dtype_of, elementwise, nondiff, t, unary, zero_deriv
 
 # --- arithmetic ---------------------------------------------------------------------------
@@ -112,24 +111,6 @@ tan_p = elementwise("tan", np.tan, lambda out, x: add(1, multiply(out, out)),
                     save_args=False, save_out=True)
 tanh_p = elementwise("tanh", np.tanh, lambda out, x: subtract(1, multiply(out, out)),
                      save_args=False, save_out=True)
-
-
-def _tanh_vjp_raw(needs, g, out, x):
-    """tanh's VJP on bare ndarrays (the engine's unrecorded backward pass): the generic rule's
-    g * (1 - out*out), strong zero included, with one temporary written in place."""
-    d = np.multiply(out, out)
-    if type(d) is np.ndarray:
-        np.subtract(1, d, out=d)
-        own = d if g.dtype == d.dtype and g.shape == d.shape else None
-    else:  # 0-d: NumPy returned a scalar
-        d = 1 - d
-        own = None
-    if not _family.STRONG_ZEROS:
-        return [np.multiply(g, d, out=own)]
-    return [_family._strong_mul_impl(g, d, out=own)]
-
-
-tanh_p.raw_vjp = _tanh_vjp_raw
 arctan_p = elementwise("arctan", np.arctan,
                        lambda out, x: reciprocal(add(1, multiply(x, x))))
 reciprocal_p = elementwise("reciprocal", np.reciprocal,
