@@ -328,3 +328,36 @@ def test_rnn_backward_does_not_scatter_into_the_input_sequence():
         g = da @ Wv.T
     np.testing.assert_allclose(gW.numpy(), rW, rtol=1e-12)
     np.testing.assert_allclose(gU.numpy(), rU, rtol=1e-12)
+
+
+# --- strong zeros on large arrays (the finiteness test by one dot product) -------------------
+def test_finite_test_on_large_arrays():
+    from wengert.numpy._family import _BIG, _finite
+    n = _BIG + 3
+    d = np.full(n, 1e200)                      # finite, but its sum of squares overflows
+    assert _finite(d)
+    assert _finite(np.full(n, 1e30, np.float32))
+    for bad in (np.inf, -np.inf, np.nan):
+        e = np.ones(n)
+        e[n // 2] = bad
+        assert not _finite(e)
+        assert not _finite(e.reshape(-1, 1)[::1])   # 2-D and contiguous
+    assert not _finite(np.ones((n, 2))[:, 0] * np.inf)  # non-contiguous: exact path
+
+
+@pytest.mark.parametrize("n", [5, 5000])
+def test_strong_zero_on_small_and_large_arrays(n):
+    x = np.linspace(0, 4, n)            # sqrt'(0) = inf meets a zero cotangent at x = 0
+    m = (x > 0).astype(float)
+
+    def f(x):
+        return wnp.sum(wnp.sqrt(x) * m)
+
+    expect = np.zeros(n)
+    expect[1:] = 0.5 / np.sqrt(x[1:])
+    with np.errstate(divide="ignore"):  # sqrt'(0) = 0.5 / 0 is computed, then masked
+        g = wg.grad(f)(x)
+        xt = wg.tensor(x, requires_grad=True)
+        f(xt).backward()
+    np.testing.assert_allclose(g, expect, rtol=1e-14)
+    np.testing.assert_allclose(xt.grad.numpy(), expect, rtol=1e-14)

@@ -167,7 +167,12 @@ def call2(prim, a, b, convert):
 def _eager(prim, args, params):
     if len(args) == 1:  # the common arities without a list comprehension
         a = args[0]
-        raw = prim.impl(a._value if isinstance(a, Tensor) else a, **params)
+        if isinstance(a, Tensor):
+            if a._memo is not None and not params and prim.accepts_out:
+                return _memoized(prim, a)
+            raw = prim.impl(a._value, **params)
+        else:
+            raw = prim.impl(a, **params)
     elif len(args) == 2:
         a, b = args
         raw = prim.impl(a._value if isinstance(a, Tensor) else a,
@@ -178,6 +183,32 @@ def _eager(prim, args, params):
         return tuple(Tensor._wrap(r) for r in raw)
     t = _new(Tensor)  # Tensor._wrap, inlined
     t._value = raw if type(raw) is _ndarray else np.asarray(raw)
+    return t
+
+
+def _memoized(prim, a):
+    """``prim(a)`` for a ufunc primitive, computed once per value of ``a``.
+
+    Forward-over-reverse (``jvp(grad(f))``, ``hvp``) evaluates the same derivative twice: the
+    JVP rule of ``sin`` computes ``cos(x)`` in the forward pass, and the VJP rule computes
+    ``cos(x)`` again in the backward pass, whose JVP needs ``sin(x)`` (the forward's output)
+    once more.  ``JVPTrace`` switches this memo on for the primals of tracers that the reverse
+    graph saves anyway (and off when it ends), so each transcendental runs once.  A hit is a
+    fresh Tensor on the same ndarray: in-place updates rebind a Tensor's value and never
+    write into a shared array, and a rebound input (``a._value is not`` the memo's) misses.
+    """
+    memo = a._memo
+    v = a._value
+    hit = memo.get(prim)
+    if hit is not None and hit[0] is v:
+        raw = hit[1]
+    else:
+        raw = prim.impl(v)
+        if type(raw) is not _ndarray:
+            raw = np.asarray(raw)
+        memo[prim] = (v, raw)
+    t = _new(Tensor)
+    t._value = raw
     return t
 
 

@@ -48,6 +48,7 @@ class Tensor:
     _trace = None         # tracers: the Trace that owns them
     _base = None          # (weakref, version) of the tensor this is the .data/.detach() of
     _view = None          # (weakref, version, index) of the tensor this is a basic-index view of
+    _memo = None          # {ufunc primitive: (input ndarray, result)} (see primitive._memoized)
     _birth = 0            # leaves: when requires_grad was switched on (see state.new_level)
     __array_priority__ = 1000
 

@@ -6,6 +6,8 @@ ops, so the tangent computation is itself seen by every enclosing transform.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .._core.primitive import bind
@@ -55,6 +57,26 @@ def fit_tangent(t, shape, dtype):
 
 
 class JVPTrace(Trace):
+    def __init__(self):
+        super().__init__()
+        self._memos = []  # weakrefs to the primals whose ufunc results are memoized
+
+    def __exit__(self, *exc):
+        for ref in self._memos:
+            p = ref()
+            if p is not None:
+                p._memo = None
+        self._memos = []
+        return super().__exit__(*exc)
+
+    def _memoize(self, p):
+        """Memoize ufunc results on the primal ``p`` of a tracer that requires grad (see
+        ``primitive._memoized``): the reverse graph keeps such a tracer, and so ``p``,
+        alive anyway, and its backward pass recomputes the derivatives the forward computed."""
+        if type(p) is Tensor and p._memo is None and not p._rg:
+            p._memo = {}
+            self._memos.append(weakref.ref(p))
+
     def new(self, primal, tangent):
         if tangent is None or not is_differentiable_dtype(primal.dtype):
             return primal
@@ -69,6 +91,8 @@ class JVPTrace(Trace):
                 primals.append(a.primal)
                 tangents.append(a.tangent)
                 live = True
+                if a._rg:
+                    self._memoize(a.primal)
             else:
                 primals.append(a)
                 tangents.append(None)

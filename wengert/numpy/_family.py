@@ -75,9 +75,18 @@ def _finite(d):
     Exact and quiet, unlike a sum (which can overflow, or meet inf - inf, and warn)."""
     kind = getattr(getattr(d, "dtype", None), "kind", None)
     if kind == "f" or kind == "c":
-        if d.size == 1:  # scalar code: no reduction call
+        n = d.size
+        if n == 1:  # scalar code: no reduction call
             return cmath.isfinite(d.item())
-        return np.count_nonzero(np.isfinite(d)) == d.size  # cheaper than .all() when small
+        if n >= _BIG and kind == "f" and d.flags.c_contiguous and d.dtype.itemsize >= 4:
+            # One BLAS pass: the sum of squares is finite iff every element is, unless it
+            # overflows (|d| > 1e154 in float64), which the exact test below then settles.
+            flat = d.reshape(-1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                ss = np.dot(flat, flat)
+            if cmath.isfinite(float(ss)):
+                return True
+        return np.count_nonzero(np.isfinite(d)) == n  # cheaper than .all() when small
     if isinstance(d, (float, complex)):
         return cmath.isfinite(d)
     return True
@@ -95,11 +104,23 @@ def _masked_product(a, b, keep, out):
     return out
 
 
+# From this many elements on, a finiteness test by one BLAS dot product (a fast pass) beats
+# counting zeros (a slower one, but with less call overhead on small arrays).
+_BIG = 4096
+
+
+def _plain_product_ok(g, d):
+    """Whether ``g * d`` needs no strong zero: ``g`` has no zero or ``d`` is finite (the usual
+    case), decided by one quiet pass over whichever is cheaper to test first."""
+    if type(g) is _ndarray and g.size < _BIG:
+        return _count_nonzero(g) == g.size or _finite(d)
+    return _finite(d) or _nonzero(g)
+
+
 def _strong_mul_impl(g, d, out=None):
-    # Only a zero g meeting a non-finite derivative (0 * inf, 0 * nan) needs care: one
-    # quiet pass over g (no zero anywhere, the usual case) or over d (all finite) decides,
-    # and the product is a plain NumPy one otherwise.
-    if _nonzero(g) or _finite(d):
+    # Only a zero g meeting a non-finite derivative (0 * inf, 0 * nan) needs care; the
+    # product is a plain NumPy one otherwise.
+    if _plain_product_ok(g, d):
         return np.multiply(g, d, out=out)
     return _masked_product(g, d, np.not_equal(g, 0), out)  # mask first: out may alias g
 
@@ -254,9 +275,12 @@ def _times(g, d):
     """g * d on bare values, with a strong zero (see strong_mul_p)."""
     if type(d) is float or type(d) is int:  # a constant derivative (finite)
         return g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d)
-    if (STRONG_ZEROS and (type(g) is not _ndarray or _count_nonzero(g) != g.size)
-            and not _finite(d)):
-        return _masked_product(g, d, np.not_equal(g, 0), None)
+    if STRONG_ZEROS:
+        if type(g) is _ndarray and g.size < _BIG:  # _plain_product_ok, inlined
+            if _count_nonzero(g) != g.size and not _finite(d):
+                return _masked_product(g, d, np.not_equal(g, 0), None)
+        elif not _plain_product_ok(g, d):
+            return _masked_product(g, d, np.not_equal(g, 0), None)
     return np.multiply(g, d)
 
 
