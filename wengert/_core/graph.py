@@ -395,6 +395,20 @@ def _edges(args):
     return tuple(edges), tuple(needs), tuple(avals), mb
 
 
+def _aval_of_input(a, av):
+    """(shape, dtype) of the tensor ``a`` with value ``av``: its producer's tuple when it has
+    one (shared, see record1), else a new one."""
+    gf = a.grad_fn
+    if gf is not None:
+        oa = gf.out_avals
+        nr = a._output_nr
+        if nr < len(oa):
+            aval = oa[nr]
+            if aval[1] is av.dtype and aval[0] == av.shape:
+                return aval
+    return (av.shape, av.dtype)
+
+
 def _edge1(a):
     """(edge, min_birth) of an input that requires grad."""
     gf = a.grad_fn
@@ -404,6 +418,9 @@ def _edge1(a):
 
 
 _TRUE1 = (True,)
+_NEEDS2 = (((False, False), (False, True)), ((True, False), (True, True)))
+_V0 = (0,)
+_V00 = (0, 0)
 
 
 def record(prim, args, params, out):
@@ -437,17 +454,34 @@ def record1(prim, a, args, params, out):
     node.seq = _next_seq()
     node.prim = prim
     node.params = params
-    edge, node.min_birth = _edge1(a)
-    node.next_functions = (edge,)
+    shape = av.shape
+    dtype = av.dtype
+    gf = a.grad_fn
+    if gf is not None:
+        node.next_functions = ((gf, a._output_nr),)
+        node.min_birth = gf.min_birth
+        # the producer's aval tuples, shared (fewer objects for the cyclic garbage collector
+        # to count and traverse while the graph grows)
+        oa = gf.out_avals
+        if len(oa) == 1 and oa[0][1] is dtype and oa[0][0] == shape:
+            avals = oa
+        else:
+            avals = ((shape, dtype),)
+    else:
+        node.next_functions = ((accumulator(a), 0),)
+        node.min_birth = a._birth
+        avals = ((shape, dtype),)
+    node.in_avals = avals
     node.needs = _TRUE1
-    node.in_avals = ((av.shape, av.dtype),)
     if prim.save_args:
         node.saved = args
-        node.versions = (a._version,)
+        version = a._version
+        node.versions = _V0 if version == 0 else (version,)
     else:
         node.saved = None
         node.versions = ()
-    node.out_avals = ((v.shape, v.dtype),)
+    # an elementwise result has its input's aval: shared again
+    node.out_avals = avals if v.shape == shape and v.dtype is dtype else ((v.shape, v.dtype),)
     node.saved_out = (v,) if save_out else None
     if _memory._trackers:
         _memory.on_record(node)
@@ -466,7 +500,7 @@ def record2(prim, a, b, ta, tb, args, params, out):
     mb = _NO_BIRTH
     if ta is Tensor:
         av = a._value
-        aval_a = (av.shape, av.dtype)
+        aval_a = _aval_of_input(a, av)
         if a._rg:
             ea, mb = _edge1(a)
         else:
@@ -476,7 +510,9 @@ def record2(prim, a, b, ta, tb, args, params, out):
         ea = _NO_EDGE
     if tb is Tensor:
         bv = b._value
-        aval_b = (bv.shape, bv.dtype)
+        aval_b = _aval_of_input(b, bv)
+        if aval_b is not aval_a and aval_b == aval_a:
+            aval_b = aval_a
         if b._rg:
             eb, mb_b = _edge1(b)
             if mb_b < mb:
@@ -492,15 +528,26 @@ def record2(prim, a, b, ta, tb, args, params, out):
     node.params = params
     node.min_birth = mb
     node.next_functions = (ea, eb)
-    node.needs = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+    node.needs = _NEEDS2[ea is not _NO_EDGE][eb is not _NO_EDGE]
     node.in_avals = (aval_a, aval_b)
     if prim.save_args:
         node.saved = args
-        node.versions = (a._version if ta is Tensor else 0, b._version if tb is Tensor else 0)
+        va = a._version if ta is Tensor else 0
+        vb = b._version if tb is Tensor else 0
+        node.versions = _V00 if va == 0 and vb == 0 else (va, vb)
     else:
         node.saved = None
         node.versions = ()
-    node.out_avals = ((v.shape, v.dtype),)
+    shape = v.shape
+    dtype = v.dtype
+    if shape == aval_a[0] and dtype is aval_a[1]:  # shared tuples: see record1
+        oa = a.grad_fn.out_avals if ta is Tensor and a.grad_fn is not None else None
+        node.out_avals = oa if oa is not None and len(oa) == 1 and oa[0] is aval_a \
+            else (aval_a,)
+    elif shape == aval_b[0] and dtype is aval_b[1]:
+        node.out_avals = (aval_b,)
+    else:
+        node.out_avals = ((shape, dtype),)
     node.saved_out = (v,) if save_out else None
     if _memory._trackers:
         _memory.on_record(node)
