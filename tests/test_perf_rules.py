@@ -361,3 +361,46 @@ def test_strong_zero_on_small_and_large_arrays(n):
         f(xt).backward()
     np.testing.assert_allclose(g, expect, rtol=1e-14)
     np.testing.assert_allclose(xt.grad.numpy(), expect, rtol=1e-14)
+
+
+# --- recorded graphs share aval tuples (fewer objects for the cyclic GC) ----------------------
+def test_recorded_nodes_share_aval_tuples():
+    x = wg.tensor(np.ones((3, 4)), requires_grad=True)
+    a = x * 2.0
+    b = wnp.tanh(a)
+    c = b * a
+    assert b.grad_fn.in_avals is a.grad_fn.out_avals
+    assert b.grad_fn.out_avals is b.grad_fn.in_avals
+    assert c.grad_fn.in_avals[0] is c.grad_fn.in_avals[1]
+    assert c.grad_fn.out_avals is b.grad_fn.out_avals
+    # a value replaced through .data with another shape is described by its own aval
+    d = x * 1.0
+    d.data = np.ones((2, 4))
+    e = wnp.tanh(d)
+    assert e.grad_fn.in_avals == (((2, 4), np.dtype(np.float64)),)
+    assert d.grad_fn.out_avals == (((3, 4), np.dtype(np.float64)),)
+    s = wnp.sum(b) + wnp.sum(c)
+    s.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (1 - np.tanh(2.0) ** 2) * (1 + 2.0)
+                               + 2 * np.tanh(2.0))
+
+
+def test_recording_allocates_few_tracked_objects():
+    import gc
+    x = wg.tensor(np.ones((8, 16)), requires_grad=True)
+    h = x * 1.0
+    keep = []
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        c0 = gc.get_count()[0]
+        for _ in range(50):
+            h = wnp.tanh(h)
+            keep.append(h)
+        per_op = (gc.get_count()[0] - c0) / 50
+    finally:
+        if was:
+            gc.enable()
+    # the Tensor, its Node, one edge, the edges tuple, the saved-args and saved-output tuples
+    assert per_op <= 7, per_op
