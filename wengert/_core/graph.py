@@ -227,36 +227,7 @@ class Node:
         is set) and returns ndarrays fitted to the inputs; None when this node needs the
         general path (a saved value is a tracer).  Only for single-output primitives with
         ``raw_vjp`` set.  Written for speed: this is the inner loop of every eager
-        gradient."""
-        saved = self.saved
-        if saved is not None:
-            if len(saved) == 1:
-                a = saved[0]
-                if type(a) is Tensor:
-                    if a._version != self.versions[0]:
-                        self._inplace_error(a, self.versions[0])
-                    args = (a._value,)
-                elif isinstance(a, Tensor):
-                    return None
-                else:
-                    args = saved
-            else:
-                args = []
-                for a, v in zip(saved, self.versions):
-                    if type(a) is Tensor:
-                        if a._version != v:
-                            self._inplace_error(a, v)
-                        args.append(a._value)
-                    elif isinstance(a, Tensor):
-                        return None
-                    else:
-                        args.append(a)
-        elif self.versions is None:
-            self._check_alive()
-        elif self.prim.vjp_reads_inputs:
-            args = [Aval(s, d) for s, d in self.in_avals]
-        else:
-            args = (None,) * len(self.needs)
+        gradient (one and two saved inputs are called without building an argument list)."""
         saved_out = self.saved_out
         if saved_out is None:
             out = None
@@ -272,7 +243,56 @@ class Node:
             rule = prim.vjp
         needs = self.needs
         params = self.params
-        cts = rule(needs, g, out, *args, **params) if params else rule(needs, g, out, *args)
+        saved = self.saved
+        n_saved = -1 if saved is None else len(saved)
+        if n_saved == 1:
+            a = saved[0]
+            if type(a) is Tensor:
+                if a._version != self.versions[0]:
+                    self._inplace_error(a, self.versions[0])
+                a = a._value
+            elif isinstance(a, Tensor):
+                return None
+            cts = rule(needs, g, out, a, **params) if params else rule(needs, g, out, a)
+        elif n_saved == 2:
+            a, b = saved
+            if type(a) is Tensor:
+                if a._version != self.versions[0]:
+                    self._inplace_error(a, self.versions[0])
+                a = a._value
+            elif isinstance(a, Tensor):
+                return None
+            if type(b) is Tensor:
+                if b._version != self.versions[1]:
+                    self._inplace_error(b, self.versions[1])
+                b = b._value
+            elif isinstance(b, Tensor):
+                return None
+            cts = (rule(needs, g, out, a, b, **params) if params
+                   else rule(needs, g, out, a, b))
+        elif saved is None and len(needs) == 2 and not prim.vjp_reads_inputs \
+                and self.versions is not None:  # e.g. add: constant local derivatives
+            cts = (rule(needs, g, out, None, None, **params) if params
+                   else rule(needs, g, out, None, None))
+        else:
+            if saved is not None:
+                args = []
+                for a, v in zip(saved, self.versions):
+                    if type(a) is Tensor:
+                        if a._version != v:
+                            self._inplace_error(a, v)
+                        args.append(a._value)
+                    elif isinstance(a, Tensor):
+                        return None
+                    else:
+                        args.append(a)
+            elif self.versions is None:
+                self._check_alive()
+            elif prim.vjp_reads_inputs:
+                args = [Aval(s, d) for s, d in self.in_avals]
+            else:
+                args = (None,) * len(needs)
+            cts = rule(needs, g, out, *args, **params) if params else rule(needs, g, out, *args)
         if len(cts) != len(needs):
             raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
                                 f"for {len(needs)} inputs")
@@ -282,12 +302,23 @@ class Node:
                 shape, dtype = self.in_avals[0]
                 if type(ct) is not _ndarray:
                     ct = _raw_value(ct)
+                elif ct.shape == shape and (ct.dtype is dtype or ct.dtype == dtype):
+                    return cts  # the common case: nothing to undo
                 if ct.shape != shape or (ct.dtype is not dtype and ct.dtype != dtype):
                     ct = _raw_value(fit_cotangent(Tensor._wrap(ct), shape, dtype))
                 return (ct,)
             return cts
+        in_avals = self.in_avals
+        if len(cts) == 2:
+            c0, c1 = cts
+            a0, a1 = in_avals
+            if ((c0 is None or (type(c0) is _ndarray and c0.shape == a0[0]
+                                and c0.dtype is a0[1]))
+                    and (c1 is None or (type(c1) is _ndarray and c1.shape == a1[0]
+                                        and c1.dtype is a1[1]))):
+                return cts  # the common case: nothing to undo
         result = []
-        for ct, (shape, dtype) in zip(cts, self.in_avals):
+        for ct, (shape, dtype) in zip(cts, in_avals):
             if ct is not None:
                 if type(ct) is not _ndarray:
                     ct = _raw_value(ct)
@@ -801,18 +832,16 @@ class _Run:
             state.grad_enabled = prev
 
     def backward_raw(self, roots, cts):
+        # buffers: node -> its cotangent (a bare ndarray) for a single-output node, or a list
+        # of them (None: none yet) for a node with several outputs
         buffers = {}
         heap = []  # (-seq, node): the latest-created node with a cotangent runs next
         push = heapq.heappush
         pop_next = heapq.heappop
         for (n, nr), ct in zip(roots, cts):
-            buf = buffers.get(n)
-            if buf is None:
-                buf = buffers[n] = [None] * len(n.out_avals)
-                push(heap, (-n.seq, n))
-            buf[nr] = ct._value if buf[nr] is None else np.add(buf[nr], ct._value)
+            _add_cotangent(buffers, heap, n, nr, ct._value)
         needed = self.needed
-        target_map = self.target_map
+        target_map = self.target_map or None
         retain = self.retain_graph
         st = state
         prev = st.grad_enabled
@@ -826,14 +855,17 @@ class _Run:
                     continue
                 cts = None
                 prim = node.prim
-                if (prim is not None and prim.raw_vjp and node._pre_hooks is None
-                        and node._hooks is None and node not in target_map):
-                    cts = node._apply_raw(buf[0])
+                if (prim is not None and prim.raw_vjp and type(buf) is not list
+                        and node._pre_hooks is None and node._hooks is None
+                        and (target_map is None or node not in target_map)):
+                    cts = node._apply_raw(buf)
                     if cts is not None and not retain:
                         if node.metadata:
                             _memory.on_release(node)
                         node.saved = node.saved_out = node.versions = None  # release()
                 if cts is None:  # anything else: one step of the general loop on Tensors
+                    if type(buf) is not list:
+                        buf = [buf]
                     st.raw = False
                     try:
                         tcts = self.step(node, [None if b is None else Tensor._wrap(b)
@@ -848,16 +880,35 @@ class _Run:
                         continue
                     pb = buffers.get(p)
                     if pb is None:
-                        pb = buffers[p] = [None] * len(p.out_avals)
-                        pb[nr] = ct
+                        if nr == 0 and len(p.out_avals) == 1:
+                            buffers[p] = ct
+                        else:
+                            pb = buffers[p] = [None] * len(p.out_avals)
+                            pb[nr] = ct
                         push(heap, (-p.seq, p))
-                    elif pb[nr] is None:
-                        pb[nr] = ct
+                    elif type(pb) is list:
+                        pb[nr] = ct if pb[nr] is None else np.add(pb[nr], ct)
                     else:
-                        pb[nr] = np.add(pb[nr], ct)
+                        buffers[p] = np.add(pb, ct)
         finally:
             st.raw = False
             st.grad_enabled = prev
+
+
+def _add_cotangent(buffers, heap, p, nr, ct):
+    """Add ``ct`` into the raw loop's buffer for output ``nr`` of ``p`` (see backward_raw)."""
+    pb = buffers.get(p)
+    if pb is None:
+        if nr == 0 and len(p.out_avals) == 1:
+            buffers[p] = ct
+        else:
+            pb = buffers[p] = [None] * len(p.out_avals)
+            pb[nr] = ct
+        heapq.heappush(heap, (-p.seq, p))
+    elif type(pb) is list:
+        pb[nr] = ct if pb[nr] is None else np.add(pb[nr], ct)
+    else:
+        buffers[p] = np.add(pb, ct)
 
 
 _ndarray = np.ndarray
