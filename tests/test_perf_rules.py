@@ -455,3 +455,24 @@ def test_exclusive_refcount_is_measured():
     assert sys.getrefcount(pb) > _EXCLUSIVE
     del other
     assert sys.getrefcount(pb) == _EXCLUSIVE
+
+
+def test_product_reuses_only_fresh_derivatives():
+    from wengert.numpy._family import _BIG, _times
+    n = _BIG + 1
+    g = np.linspace(0.5, 1.5, n)
+    d = np.linspace(-1, 1, n)
+    keep = d.copy()
+    r = _times(g, d)                      # d is held here: a new array
+    assert r is not d
+    np.testing.assert_array_equal(d, keep)
+    r = _times(g, np.cos(keep))           # a temporary: overwritten in place, same values
+    np.testing.assert_allclose(r, g * np.cos(keep), rtol=0, atol=0)
+    view = np.cos(np.concatenate([keep, keep]))[:n]
+    r = _times(g, view)                   # a view of a temporary: its base is kept intact
+    np.testing.assert_allclose(r, g * np.cos(keep), rtol=0, atol=0)
+    # large gradients through rules with fresh (sin, tanh) and saved (exp) derivatives
+    x = np.linspace(-2, 2, n)
+    f = lambda x: wnp.sum(wnp.sin(x) * wnp.exp(-x * x) + wnp.tanh(x))
+    expect = (np.cos(x) - 2 * x * np.sin(x)) * np.exp(-x * x) + 1 - np.tanh(x) ** 2
+    np.testing.assert_allclose(wg.grad(f)(x), expect, rtol=1e-12, atol=1e-14)

@@ -13,6 +13,7 @@ input/output conventions shared by every op file.
 from __future__ import annotations
 
 import cmath
+import sys
 
 import numpy as np
 
@@ -279,9 +280,27 @@ def _times(g, d):
         if type(g) is _ndarray and g.size < _BIG:  # _plain_product_ok, inlined
             if _count_nonzero(g) != g.size and not _finite(d):
                 return _masked_product(g, d, np.not_equal(g, 0), None)
-        elif not _plain_product_ok(g, d):
+            return np.multiply(g, d)
+        if not _plain_product_ok(g, d):
             return _masked_product(g, d, np.not_equal(g, 0), None)
+    if (type(d) is _ndarray and _getrefcount(d) == _FRESH and d.base is None
+            and type(g) is _ndarray and d.shape == g.shape and d.dtype == g.dtype
+            and d.flags.writeable):
+        # a large derivative the formula just computed (cos(x), 1 - y*y) and no one else
+        # holds: the product overwrites it instead of taking fresh pages
+        return np.multiply(g, d, out=d)
     return np.multiply(g, d)
+
+
+def _fresh_refcount(d):
+    return _getrefcount(d)
+
+
+_getrefcount = sys.getrefcount
+# sys.getrefcount of a temporary passed straight to a function, on this interpreter (CPython
+# 3.14 borrows some references, so the number is not fixed); _times sees a derivative no one
+# else holds with exactly this count
+_FRESH = _fresh_refcount(np.empty(1))
 
 
 _numpy_globals = {}  # id(module namespace) -> a copy naming NumPy functions for wrappers
