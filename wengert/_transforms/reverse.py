@@ -11,11 +11,13 @@ of enclosing ``jvp`` calls flow through the backward pass either way.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core.graph import backward_pass, edge_of
 from .._core.primitive import Primitive, bind
-from .._core.state import enable_grad, lib, new_level, state
+from .._core.state import lib, new_level, state
 from .._core.tensor import Tensor
 from .._errors import DTypeError, NonScalarOutputError, ShapeError
 from .._tree import check_same_structure, tree_flatten, tree_leaves
@@ -37,14 +39,19 @@ def _fresh(x: Tensor):
     the gradient, which is read at the edge ``y`` had before the call.  ``x``'s own graph is
     followed only while recording is on (inside an unrecorded backward pass, a private leaf
     cuts it)."""
-    follow = x._rg and state.grad_enabled
-    with enable_grad():
+    st = state
+    follow = x._rg and st.grad_enabled
+    prev = st.grad_enabled
+    st.grad_enabled = True  # enable_grad(), without a context manager's calls
+    try:
         if follow:
             return bind(alias_p, x), None
         z = x._alias()
         z._rg = True
         z._birth = new_level()
         return bind(alias_p, z), z
+    finally:
+        st.grad_enabled = prev
 
 
 def _unpack_aux(res, api):
@@ -76,8 +83,13 @@ class _VJP:
         self.ys = [y for y, _ in fresh]
         # where the gradients are read: fixed before ``fun`` may update the ys in place
         self.targets = [edge_of(y) for y in self.ys]
-        with enable_grad():
+        st = state
+        prev = st.grad_enabled
+        st.grad_enabled = True  # enable_grad(), without a context manager's calls
+        try:
             self.out = fun(*self.in_td.unflatten(self.ys))
+        finally:
+            st.grad_enabled = prev
         stop = new_level()
         self.internal = (start, stop)
         for _, z in fresh:
@@ -127,7 +139,9 @@ class _VJP:
                 continue  # the output does not depend on the inputs: zero contribution
             roots.append(edge_of(o))
             cts.append(ct)
-        create = self.external or reaches_outside(cts)
+        # (a cotangent that is a plain tensor reaches nothing)
+        create = self.external or (any(type(c) is not Tensor or c._rg for c in cts)
+                                   and reaches_outside(cts))
         if roots:
             got = backward_pass(roots, cts, self.targets, retain_graph=retain or create,
                                 create_graph=create, accumulate=False,
@@ -179,52 +193,60 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """
 
     def value_and_grad_f(*args, **kwargs):
-        single, diff, partial = split_args(fun, args, kwargs, argnums, "grad")
-
-        rec = _VJP(partial, diff, "grad")
-        out, aux = _unpack_aux(rec.out, "grad") if has_aux else (rec.out, None)
-        o_leaves = rec.finish(out)
-        if len(o_leaves) != 1 or as_tensor(o_leaves[0]).size != 1:
-            if len(o_leaves) == 1:
-                what = f"an array of shape {as_tensor(o_leaves[0]).shape}"
-            else:
-                what = f"a pytree with {len(o_leaves)} leaves ({rec.out_td})"
-            raise NonScalarOutputError(
-                f"grad requires a function with a scalar output, but it returned {what}. "
-                "Reduce it (e.g. .sum()), use vjp with a cotangent, or use jacobian/jacrev."
-                + (" With has_aux=True, return (scalar, aux)." if not has_aux and
-                   len(o_leaves) == 2 else ""))
-        o = rec.out_leaves[0]
-        if holomorphic:
-            for x in tree_leaves(diff):
-                if not np.issubdtype(as_tensor(x).dtype, np.complexfloating):
-                    raise DTypeError(
-                        "grad(..., holomorphic=True) needs complex inputs, but an argument "
-                        f"has dtype {as_tensor(x).dtype}. Pass complex values (e.g. x + 0j), "
-                        "or drop holomorphic=True for a real-valued function.")
-            if not np.issubdtype(o.dtype, np.complexfloating):
-                raise DTypeError(
-                    "grad(..., holomorphic=True) needs a complex scalar output, but the "
-                    f"function returned dtype {o.dtype}. Use holomorphic=False for a "
-                    "real-valued function.")
-        elif not np.issubdtype(o.dtype, np.floating):
-            kind = "complex" if np.issubdtype(o.dtype, np.complexfloating) else "non-float"
-            raise DTypeError(
-                f"grad requires a real floating-point scalar output, but the function "
-                f"returned a {kind} value of dtype {o.dtype}. Return a float (e.g. "
-                "x.astype(float) or .real); for complex outputs use vjp with an explicit "
-                "cotangent, or grad(..., holomorphic=True) for a holomorphic function.")
-        ct = lib.ones(o.shape, o.dtype)
-        g = rec.pullback([ct], retain=False)
-        g = g[0] if single else g
-        value = rec.output(out, arrays=True)
-        if has_aux:
-            return (value, rec.output(aux)), g
-        return value, g
+        return _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, True)
 
     value_and_grad_f.__name__ = f"value_and_grad({getattr(fun, '__name__', 'f')})"
     value_and_grad_f.__wrapped__ = fun
     return value_and_grad_f
+
+
+def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, want_value):
+    """``value_and_grad(fun, ...)(*args, **kwargs)``; the value (and aux) is None unless
+    ``want_value`` (``grad`` discards it, and the conversion costs)."""
+    single, diff, partial = split_args(fun, args, kwargs, argnums, "grad")
+
+    rec = _VJP(partial, diff, "grad")
+    out, aux = _unpack_aux(rec.out, "grad") if has_aux else (rec.out, None)
+    o_leaves = rec.finish(out)
+    if len(o_leaves) != 1 or math.prod(as_tensor(o_leaves[0]).shape) != 1:
+        if len(o_leaves) == 1:
+            what = f"an array of shape {as_tensor(o_leaves[0]).shape}"
+        else:
+            what = f"a pytree with {len(o_leaves)} leaves ({rec.out_td})"
+        raise NonScalarOutputError(
+            f"grad requires a function with a scalar output, but it returned {what}. "
+            "Reduce it (e.g. .sum()), use vjp with a cotangent, or use jacobian/jacrev."
+            + (" With has_aux=True, return (scalar, aux)." if not has_aux and
+               len(o_leaves) == 2 else ""))
+    o = rec.out_leaves[0]
+    if holomorphic:
+        for x in tree_leaves(diff):
+            if not np.issubdtype(as_tensor(x).dtype, np.complexfloating):
+                raise DTypeError(
+                    "grad(..., holomorphic=True) needs complex inputs, but an argument "
+                    f"has dtype {as_tensor(x).dtype}. Pass complex values (e.g. x + 0j), "
+                    "or drop holomorphic=True for a real-valued function.")
+        if not np.issubdtype(o.dtype, np.complexfloating):
+            raise DTypeError(
+                "grad(..., holomorphic=True) needs a complex scalar output, but the "
+                f"function returned dtype {o.dtype}. Use holomorphic=False for a "
+                "real-valued function.")
+    elif o.dtype.kind != "f" and not np.issubdtype(o.dtype, np.floating):
+        kind = "complex" if np.issubdtype(o.dtype, np.complexfloating) else "non-float"
+        raise DTypeError(
+            f"grad requires a real floating-point scalar output, but the function "
+            f"returned a {kind} value of dtype {o.dtype}. Return a float (e.g. "
+            "x.astype(float) or .real); for complex outputs use vjp with an explicit "
+            "cotangent, or grad(..., holomorphic=True) for a holomorphic function.")
+    ct = lib.ones(o.shape, o.dtype)
+    g = rec.pullback([ct], retain=False)
+    g = g[0] if single else g
+    if not want_value:
+        return None, g
+    value = rec.output(out, arrays=True)
+    if has_aux:
+        return (value, rec.output(aux)), g
+    return value, g
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False):
@@ -238,11 +260,9 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False):
         >>> wg.grad(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
         array([ 3., 12.])
     """
-    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
-
     def grad_f(*args, **kwargs):
-        (_v, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
-        return (g, aux) if has_aux else g
+        res, g = _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, has_aux)
+        return (g, res[1]) if has_aux else g
 
     grad_f.__name__ = f"grad({getattr(fun, '__name__', 'f')})"
     grad_f.__wrapped__ = fun

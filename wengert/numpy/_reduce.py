@@ -53,7 +53,8 @@ def _sum_vjp_raw(needs, g, out, x, axis, keepdims):
 
 _FILL_MAX = 4096
 
-sum_p = Primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+# np.add.reduce is what np.sum calls (without its Python wrapper)
+sum_p = Primitive("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
                   vjp=_sum_vjp, jvp=_sum_jvp, save_args=False, linear=True)
 sum_p.raw_vjp = _sum_vjp_raw
 
@@ -73,9 +74,11 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
     a = t(a)
     if dtype is not None:
         a = sh.astype(a, dtype)
-    elif np.issubdtype(dtype_of(a), np.bool_) or (
-            np.issubdtype(dtype_of(a), np.integer) and dtype_of(a).itemsize < 8):
-        a = sh.astype(a, np.result_type(dtype_of(a), np.int_))
+    else:
+        dt = dtype_of(a)
+        if dt.kind not in "fc" and (np.issubdtype(dt, np.bool_) or (
+                np.issubdtype(dt, np.integer) and dt.itemsize < 8)):
+            a = sh.astype(a, np.result_type(dt, np.int_))
     a = a if hasattr(a, "shape") else t(np.asarray(a))
     res = bind(sum_p, a, axis=sh._normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims))
     if initial is not np._NoValue:
