@@ -253,16 +253,31 @@ def _raw_vjp(p, derivs, calls):
             d0 = fs[0]
 
             def vjp(needs, g, out, x):
-                return [_times(g, d0(out, x))]
+                d = d0(out, x)
+                # _times inlined for the commonest case: a small array with no zero
+                if (type(d) is _ndarray and type(g) is _ndarray and g.size < _BIG
+                        and _count_nonzero(g) == g.size):
+                    return [_multiply(g, d)]
+                return [_times(g, d)]
         elif len(fs) == 2:
             d0, d1 = fs
             c0, c1 = calls
 
             def vjp(needs, g, out, x, y):
-                return [None if not needs[0] or d0 is None else
-                        _times(g, d0(out, x, y) if c0 else d0),
-                        None if not needs[1] or d1 is None else
-                        _times(g, d1(out, x, y) if c1 else d1)]
+                r0 = r1 = None
+                if needs[0] and d0 is not None:
+                    d = d0(out, x, y) if c0 else d0
+                    if type(d) is float or type(d) is int:  # _times inlined: a constant
+                        r0 = g if d == 1 else _multiply(g, d)
+                    else:
+                        r0 = _times(g, d)
+                if needs[1] and d1 is not None:
+                    d = d1(out, x, y) if c1 else d1
+                    if type(d) is float or type(d) is int:
+                        r1 = g if d == 1 else _multiply(g, d)
+                    else:
+                        r1 = _times(g, d)
+                return [r0, r1]
         else:
             def vjp(needs, g, out, *args):
                 return [None if not need or d is None else _times(g, d(out, *args) if c else d)
@@ -270,6 +285,9 @@ def _raw_vjp(p, derivs, calls):
         p.raw_vjp = vjp
         return vjp(needs, g, out, *args)
     return first_call
+
+
+_multiply = np.multiply
 
 
 def _times(g, d):
