@@ -476,3 +476,28 @@ def test_product_reuses_only_fresh_derivatives():
     f = lambda x: wnp.sum(wnp.sin(x) * wnp.exp(-x * x) + wnp.tanh(x))
     expect = (np.cos(x) - 2 * x * np.sin(x)) * np.exp(-x * x) + 1 - np.tanh(x) ** 2
     np.testing.assert_allclose(wg.grad(f)(x), expect, rtol=1e-12, atol=1e-14)
+
+
+def test_add_routes_cotangents_without_its_rule_only_when_nothing_broadcasts():
+    rng = np.random.default_rng(5)
+    a0 = rng.normal(size=(3, 4))
+    b_row = rng.normal(size=4)
+    w = rng.normal(size=(3, 4))
+    # same shapes: both inputs get the cotangent itself
+    ga, gb = wg.grad(lambda a, b: wnp.sum(w * (a + b)), argnums=(0, 1))(a0, a0 * 2)
+    np.testing.assert_allclose(ga, w)
+    np.testing.assert_allclose(gb, w)
+    # broadcasting: the rule sums over the broadcast axis
+    ga, gb = wg.grad(lambda a, b: wnp.sum(w * (a + b)), argnums=(0, 1))(a0, b_row)
+    np.testing.assert_allclose(gb, w.sum(axis=0))
+    assert gb.shape == (4,)
+    # promotion: a float32 input gets a float32 cotangent
+    a32 = a0.astype(np.float32)
+    ga, gb = wg.grad(lambda a, b: wnp.sum(w * (a + b)), argnums=(0, 1))(a32, a0)
+    assert ga.dtype == np.float32 and gb.dtype == np.float64
+    np.testing.assert_allclose(ga, w.astype(np.float32))
+    # a root cotangent of another dtype is fitted to the input's
+    out, pullback = wg.vjp(lambda x: x + x, a0)
+    (g,) = pullback(np.ones((3, 4), np.float32))
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, 2.0)

@@ -438,6 +438,12 @@ def _aval_of_input(a, av):
             aval = oa[nr]
             if aval[1] is av.dtype and aval[0] == av.shape:
                 return aval
+    elif a._accum is not None:  # a leaf used before: its AccumulateGrad's tuple
+        acc = a._accum()
+        if acc is not None:
+            aval = acc.out_avals[0]
+            if aval[1] is av.dtype and aval[0] == av.shape:
+                return aval
     return (av.shape, av.dtype)
 
 
@@ -859,7 +865,12 @@ class _Run:
                 if (prim is not None and prim.raw_vjp and type(buf) is not list
                         and node._pre_hooks is None and node._hooks is None
                         and (target_map is None or node not in target_map)):
-                    cts = node._apply_raw(buf)
+                    if prim.passes_cotangent:  # add: no rule to run where nothing broadcasts
+                        cts = _passed_on(node, buf)
+                        if cts is None:
+                            cts = node._apply_raw(buf)
+                    else:
+                        cts = node._apply_raw(buf)
                     if cts is not None and not retain:
                         if node.metadata:
                             _memory.on_release(node)
@@ -914,6 +925,26 @@ def _exclusive_refcount():
 
 _getrefcount = sys.getrefcount
 _EXCLUSIVE = _exclusive_refcount()
+
+
+def _passed_on(node, g):
+    """The input cotangents of a ``passes_cotangent`` node (add) whose needed inputs all have
+    the output's shape and dtype: ``g`` itself for each.  None otherwise (its rule then
+    reduces over broadcast axes and casts)."""
+    oa = node.out_avals[0]
+    if type(g) is not _ndarray or g.dtype is not oa[1] or g.shape != oa[0]:
+        return None  # (a root cotangent as the caller gave it: the rule fits it)
+    needs = node.needs
+    if len(needs) == 2:
+        n0, n1 = needs
+        a0, a1 = node.in_avals
+        if (not n0 or a0 is oa or a0 == oa) and (not n1 or a1 is oa or a1 == oa):
+            return (g if n0 else None, g if n1 else None)
+        return None
+    for need, aval in zip(needs, node.in_avals):
+        if need and aval != oa:
+            return None
+    return tuple(g if need else None for need in needs)
 
 
 def _add_cotangent(buffers, heap, p, nr, ct):

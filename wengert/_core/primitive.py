@@ -22,7 +22,8 @@ from .tensor import Tensor, is_differentiable_dtype
 class Primitive:
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "taylor", "multiple_results",
                  "nondiff", "zero_deriv", "save_args", "save_out", "linear", "doc",
-                 "symbolic_zeros", "accepts_out", "raw_vjp", "vjp_reads_inputs")
+                 "symbolic_zeros", "accepts_out", "raw_vjp", "vjp_reads_inputs",
+                 "passes_cotangent")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, taylor=None,
                  multiple_results=False, nondiff=False, zero_deriv=False,
@@ -50,6 +51,9 @@ class Primitive:
         # with save_args=False the rule still gets shape/dtype stand-ins for its inputs,
         # unless it declares it never reads them (elementwise ops with constant derivatives)
         self.vjp_reads_inputs = True
+        # the VJP hands the output's cotangent unchanged to every input whose shape and dtype
+        # are the output's (add): the raw backward loop then routes it without the rule
+        self.passes_cotangent = False
         PRIMITIVES[name] = self
 
     def __repr__(self):

@@ -14,6 +14,7 @@ from ._family import binary, dtype_of, elementwise, nondiff, t, unary, zero_deri
 
 # --- arithmetic ---------------------------------------------------------------------------
 add_p = elementwise("add", np.add, 1, 1, save_args=False)
+add_p.passes_cotangent = True
 subtract_p = elementwise("subtract", np.subtract, 1, -1, save_args=False)
 multiply_p = elementwise("multiply", np.multiply,
                          lambda out, x, y: y,
