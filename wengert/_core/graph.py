@@ -538,11 +538,21 @@ def record2(prim, a, b, ta, tb, args, params, out):
     mb = _NO_BIRTH
     if ta is Tensor:
         av = a._value
-        aval_a = _aval_of_input(a, av)
-        if a._rg:
-            ea, mb = _edge1(a)
+        gf = a.grad_fn
+        if gf is not None and a._rg:  # (_edge1, _aval_of_input inlined: the commonest input)
+            nr = a._output_nr
+            ea = (gf, nr)
+            mb = gf.min_birth
+            oa = gf.out_avals
+            aval_a = oa[nr] if nr < len(oa) else None
+            if aval_a is None or aval_a[1] is not av.dtype or aval_a[0] != av.shape:
+                aval_a = (av.shape, av.dtype)
         else:
-            ea = _NO_EDGE
+            aval_a = _aval_of_input(a, av)
+            if a._rg:
+                ea, mb = _edge1(a)
+            else:
+                ea = _NO_EDGE
     else:
         aval_a = _SCALAR_AVALS[ta]
         ea = _NO_EDGE

@@ -121,6 +121,7 @@ def bind(prim: Primitive, *args, **params):
 
 _new = object.__new__
 _ndarray = np.ndarray
+_NO_PARAMS = {}  # the params of every node the fast paths record (never mutated)
 
 
 def call1(prim, x, convert):
@@ -134,7 +135,7 @@ def call1(prim, x, convert):
         out._value = raw if type(raw) is _ndarray else np.asarray(raw)
         if x._rg and st.grad_enabled and not prim.nondiff:
             args = (x,)
-            out = _record1(prim, x, args, {}, out)
+            out = _record1(prim, x, args, _NO_PARAMS, out)
         if _observers:
             for fn in _observers:
                 fn(prim, (x,), {}, out)
@@ -158,7 +159,7 @@ def call2(prim, a, b, convert):
         out._value = raw if type(raw) is _ndarray else np.asarray(raw)
         if (((ta is Tensor and a._rg) or (tb is Tensor and b._rg)) and st.grad_enabled
                 and not prim.nondiff):
-            out = _record2(prim, a, b, ta, tb, (a, b), {}, out)
+            out = _record2(prim, a, b, ta, tb, (a, b), _NO_PARAMS, out)
         if _observers:
             for fn in _observers:
                 fn(prim, (a, b), {}, out)
