@@ -501,3 +501,18 @@ def test_add_routes_cotangents_without_its_rule_only_when_nothing_broadcasts():
     (g,) = pullback(np.ones((3, 4), np.float32))
     assert g.dtype == np.float64
     np.testing.assert_allclose(g, 2.0)
+
+
+def test_strong_zero_with_a_broadcast_cotangent():
+    from wengert.numpy._family import _BIG, _plain_product_ok
+    n = _BIG + 5
+    d = np.ones(n)
+    d[7] = np.inf
+    assert _plain_product_ok(np.broadcast_to(np.float64(2.0), (n,)), d)
+    assert not _plain_product_ok(np.broadcast_to(np.float64(0.0), (n,)), d)
+    assert _plain_product_ok(np.broadcast_to(np.float64(0.0), (n,)), np.ones(n))
+    # end to end: d/dx sum(sqrt(x) * 0) at x = 0 is 0 (the broadcast cotangent is all zeros)
+    x = np.zeros(n)
+    with np.errstate(divide="ignore"):
+        g = wg.grad(lambda x: wnp.sum(wnp.sqrt(x)) * 0.0)(x)
+    np.testing.assert_array_equal(g, np.zeros(n))

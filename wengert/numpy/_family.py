@@ -115,8 +115,11 @@ _BIG = 4096
 def _plain_product_ok(g, d):
     """Whether ``g * d`` needs no strong zero: ``g`` has no zero or ``d`` is finite (the usual
     case), decided by one quiet pass over whichever is cheaper to test first."""
-    if type(g) is _ndarray and g.size < _BIG:
-        return _count_nonzero(g) == g.size or _finite(d)
+    if type(g) is _ndarray:
+        if g.size < _BIG:
+            return _count_nonzero(g) == g.size or _finite(d)
+        if not any(g.strides):  # one value broadcast (sum's cotangent): look at it alone
+            return g.item(0) != 0 or _finite(d)
     return _finite(d) or _nonzero(g)
 
 
