@@ -558,15 +558,27 @@ def record2(prim, a, b, ta, tb, args, params, out):
         ea = _NO_EDGE
     if tb is Tensor:
         bv = b._value
-        aval_b = _aval_of_input(b, bv)
+        acc = b._accum
+        if b._rg and b.grad_fn is None and acc is not None and acc() is not None:
+            # a leaf seen before (a weight used at every step): its AccumulateGrad's edge
+            # and aval (_edge1 and _aval_of_input, inlined)
+            acc = acc()
+            eb = (acc, 0)
+            if b._birth < mb:
+                mb = b._birth
+            aval_b = acc.out_avals[0]
+            if aval_b[1] is not bv.dtype or aval_b[0] != bv.shape:
+                aval_b = (bv.shape, bv.dtype)
+        else:
+            aval_b = _aval_of_input(b, bv)
+            if b._rg:
+                eb, mb_b = _edge1(b)
+                if mb_b < mb:
+                    mb = mb_b
+            else:
+                eb = _NO_EDGE
         if aval_b is not aval_a and aval_b == aval_a:
             aval_b = aval_a
-        if b._rg:
-            eb, mb_b = _edge1(b)
-            if mb_b < mb:
-                mb = mb_b
-        else:
-            eb = _NO_EDGE
     else:
         aval_b = _SCALAR_AVALS[tb]
         eb = _NO_EDGE

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.primitive import Primitive, call2
+from .._core import graph as _graph
+from .._core import primitive as _prim
+from .._core.primitive import _NO_PARAMS, Primitive, call2
+from .._core.state import state as _state
 from .._core.tensor import Tensor
 from . import _elementwise as ew
 from . import _shape as sh
@@ -78,6 +81,9 @@ matmul_p = Primitive("matmul", np.matmul, vjp=_matmul_vjp, jvp=_matmul_jvp)
 matmul_p.raw_vjp = _matmul_vjp_raw
 
 
+_new = object.__new__
+
+
 def matmul(x1, x2, /, out=None):
     """Matrix product with NumPy's broadcasting of leading (batch) axes."""
     if out is not None:
@@ -88,6 +94,22 @@ def matmul(x1, x2, /, out=None):
         x1 = t(x1)
     if type(x2) is not Tensor:
         x2 = t(x2)
+    if type(x1) is Tensor and type(x2) is Tensor:
+        st = _state
+        if not st.traces and not st.raw:  # primitive.call2's first case, inlined
+            v1 = x1._value
+            v2 = x2._value
+            if v1.ndim == 0 or v2.ndim == 0:
+                raise ValueError("matmul: Input operand does not have enough dimensions")
+            out = _new(Tensor)
+            out._value = np.matmul(v1, v2)
+            if (x1._rg or x2._rg) and st.grad_enabled:
+                out = _graph.record2(matmul_p, x1, x2, Tensor, Tensor, (x1, x2), _NO_PARAMS,
+                                     out)
+            if _prim._observers:
+                for fn in _prim._observers:
+                    fn(matmul_p, (x1, x2), {}, out)
+            return out
     if ((x1._value.ndim if type(x1) is Tensor else ndim_of(x1)) == 0
             or (x2._value.ndim if type(x2) is Tensor else ndim_of(x2)) == 0):
         raise ValueError("matmul: Input operand does not have enough dimensions")
