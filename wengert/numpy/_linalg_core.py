@@ -101,8 +101,9 @@ def matmul(x1, x2, /, out=None):
             v2 = x2._value
             if v1.ndim == 0 or v2.ndim == 0:
                 raise ValueError("matmul: Input operand does not have enough dimensions")
+            raw = np.matmul(v1, v2)
             out = _new(Tensor)
-            out._value = np.matmul(v1, v2)
+            out._value = raw if type(raw) is np.ndarray else np.asarray(raw)  # 1-D @ 1-D
             if (x1._rg or x2._rg) and st.grad_enabled:
                 out = _graph.record2(matmul_p, x1, x2, Tensor, Tensor, (x1, x2), _NO_PARAMS,
                                      out)
