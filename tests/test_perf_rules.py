@@ -516,3 +516,18 @@ def test_strong_zero_with_a_broadcast_cotangent():
     with np.errstate(divide="ignore"):
         g = wg.grad(lambda x: wnp.sum(wnp.sqrt(x)) * 0.0)(x)
     np.testing.assert_array_equal(g, np.zeros(n))
+
+
+def test_matmul_fast_path_results():
+    a = wg.tensor(np.arange(3.0), requires_grad=True)
+    b = wg.tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    s = a @ b
+    assert type(s._value) is np.ndarray and s.shape == ()
+    s.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="enough dimensions"):
+        wg.tensor(2.0) @ b
+    m = wg.tensor(np.arange(6).reshape(2, 3)) @ wg.tensor(np.arange(3))   # integers: no graph
+    assert m.grad_fn is None and m.dtype.kind == "i"
+    np.testing.assert_array_equal(m.numpy(), np.arange(6).reshape(2, 3) @ np.arange(3))
