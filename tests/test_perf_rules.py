@@ -531,3 +531,18 @@ def test_matmul_fast_path_results():
     m = wg.tensor(np.arange(6).reshape(2, 3)) @ wg.tensor(np.arange(3))   # integers: no graph
     assert m.grad_fn is None and m.dtype.kind == "i"
     np.testing.assert_array_equal(m.numpy(), np.arange(6).reshape(2, 3) @ np.arange(3))
+
+
+def test_product_in_place_needs_the_declared_holders_only():
+    from wengert.numpy._family import _BIG, _FRESH_LOCAL, _times
+    n = _BIG + 1
+    g = np.linspace(0.5, 1.5, n)
+    d = np.cos(np.linspace(-1, 1, n))
+    keep = d.copy()
+    also = d                               # a second holder: no in-place product
+    r = _times(g, d, _FRESH_LOCAL)
+    assert r is not d
+    np.testing.assert_array_equal(d, keep)
+    del also
+    r = _times(g, d, _FRESH_LOCAL)         # only this local holds d: overwritten in place
+    np.testing.assert_array_equal(r, g * keep)

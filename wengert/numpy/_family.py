@@ -264,7 +264,7 @@ def _raw_vjp(p, derivs, calls):
                 if (type(d) is _ndarray and type(g) is _ndarray and g.size < _BIG
                         and _count_nonzero(g) == g.size):
                     return [_multiply(g, d)]
-                return [_times(g, d)]
+                return [_times(g, d, _FRESH_LOCAL)]  # d is held here, by one local
         elif len(fs) == 2:
             d0, d1 = fs
             c0, c1 = calls
@@ -276,13 +276,13 @@ def _raw_vjp(p, derivs, calls):
                     if type(d) is float or type(d) is int:  # _times inlined: a constant
                         r0 = g if d == 1 else _multiply(g, d)
                     else:
-                        r0 = _times(g, d)
+                        r0 = _times(g, d, _FRESH_LOCAL)
                 if needs[1] and d1 is not None:
                     d = d1(out, x, y) if c1 else d1
                     if type(d) is float or type(d) is int:
                         r1 = g if d == 1 else _multiply(g, d)
                     else:
-                        r1 = _times(g, d)
+                        r1 = _times(g, d, _FRESH_LOCAL)
                 return [r0, r1]
         else:
             def vjp(needs, g, out, *args):
@@ -296,8 +296,10 @@ def _raw_vjp(p, derivs, calls):
 _multiply = np.multiply
 
 
-def _times(g, d):
-    """g * d on bare values, with a strong zero (see strong_mul_p)."""
+def _times(g, d, fresh=None):
+    """g * d on bare values, with a strong zero (see strong_mul_p).  ``fresh``: the reference
+    count ``d`` has when no one but the caller's single local holds it (default: ``d`` is a
+    temporary passed straight in); such a large ``d`` takes the product in place."""
     if type(d) is float or type(d) is int:  # a constant derivative (finite)
         return g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d)
     if STRONG_ZEROS:
@@ -307,7 +309,7 @@ def _times(g, d):
             return np.multiply(g, d)
         if not _plain_product_ok(g, d):
             return _masked_product(g, d, np.not_equal(g, 0), None)
-    if (type(d) is _ndarray and _getrefcount(d) == _FRESH and d.base is None
+    if (type(d) is _ndarray and _getrefcount(d) == (fresh or _FRESH) and d.base is None
             and type(g) is _ndarray and d.shape == g.shape and d.dtype == g.dtype
             and d.flags.writeable):
         # a large derivative the formula just computed (cos(x), 1 - y*y) and no one else
@@ -325,6 +327,15 @@ _getrefcount = sys.getrefcount
 # 3.14 borrows some references, so the number is not fixed); _times sees a derivative no one
 # else holds with exactly this count
 _FRESH = _fresh_refcount(np.empty(1))
+
+
+def _fresh_local_refcount():
+    d = np.empty(1)
+    return _fresh_refcount(d)
+
+
+# ... and of an array the caller also holds in one local variable
+_FRESH_LOCAL = _fresh_local_refcount()
 
 
 _numpy_globals = {}  # id(module namespace) -> a copy naming NumPy functions for wrappers
