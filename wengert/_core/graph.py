@@ -947,8 +947,9 @@ def _exclusive_refcount():
     return _getrefcount(pb)
 
 
-_getrefcount = sys.getrefcount
-_EXCLUSIVE = _exclusive_refcount()
+# (an interpreter without sys.getrefcount never reports the count tested for)
+_getrefcount = getattr(sys, "getrefcount", lambda obj: 0)
+_EXCLUSIVE = _exclusive_refcount() if hasattr(sys, "getrefcount") else -1
 
 
 def _passed_on(node, g):

@@ -322,11 +322,12 @@ def _fresh_refcount(d):
     return _getrefcount(d)
 
 
-_getrefcount = sys.getrefcount
+# (an interpreter without sys.getrefcount never reports the count tested for)
+_getrefcount = getattr(sys, "getrefcount", lambda obj: 0)
 # sys.getrefcount of a temporary passed straight to a function, on this interpreter (CPython
 # 3.14 borrows some references, so the number is not fixed); _times sees a derivative no one
 # else holds with exactly this count
-_FRESH = _fresh_refcount(np.empty(1))
+_FRESH = _fresh_refcount(np.empty(1)) if hasattr(sys, "getrefcount") else -1
 
 
 def _fresh_local_refcount():
@@ -335,7 +336,7 @@ def _fresh_local_refcount():
 
 
 # ... and of an array the caller also holds in one local variable
-_FRESH_LOCAL = _fresh_local_refcount()
+_FRESH_LOCAL = _fresh_local_refcount() if hasattr(sys, "getrefcount") else -1
 
 
 _numpy_globals = {}  # id(module namespace) -> a copy naming NumPy functions for wrappers
