@@ -108,3 +108,24 @@ def test_memo_hits_only_the_same_value():
     np.testing.assert_array_equal(a._value, np.sin(x))
     np.testing.assert_array_equal(b._value, np.sin(x + 1) + 1)
     assert p._memo is None
+
+
+def test_ufuncs_with_several_results_are_not_memoized():
+    # a ufunc with two outputs (np.modf): the memo holds one array per primitive, so it must
+    # pass such a primitive by and return its tuple of results
+    from wengert._core.primitive import Primitive, bind
+    from wengert._transforms.forward import JVPTrace
+    p = Primitive("test_memo_modf", np.modf, multiple_results=True)
+    try:
+        assert p.accepts_out
+        x = np.array([0.25, 1.5, -2.75])
+        t = wg.tensor(x)
+        with JVPTrace() as trace:
+            trace._memoize(t)
+            res = bind(p, t)
+        assert type(res) is tuple and len(res) == 2
+        frac, whole = res
+        np.testing.assert_array_equal(frac._value, np.modf(x)[0])
+        np.testing.assert_array_equal(whole._value, np.modf(x)[1])
+    finally:
+        del PRIMITIVES["test_memo_modf"]

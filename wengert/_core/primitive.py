@@ -173,7 +173,8 @@ def _eager(prim, args, params):
     if len(args) == 1:  # the common arities without a list comprehension
         a = args[0]
         if isinstance(a, Tensor):
-            if a._memo is not None and not params and prim.accepts_out:
+            if (a._memo is not None and not params and prim.accepts_out
+                    and not prim.multiple_results):
                 return _memoized(prim, a)
             raw = prim.impl(a._value, **params)
         else:
