@@ -271,10 +271,16 @@ class Node:
                 return None
             cts = (rule(needs, g, out, a, b, **params) if params
                    else rule(needs, g, out, a, b))
-        elif saved is None and len(needs) == 2 and not prim.vjp_reads_inputs \
-                and self.versions is not None:  # e.g. add: constant local derivatives
-            cts = (rule(needs, g, out, None, None, **params) if params
-                   else rule(needs, g, out, None, None))
+        elif saved is None and not prim.vjp_reads_inputs and self.versions is not None:
+            # a rule that reads no inputs: tanh (its output), add (constant derivatives)
+            n_in = len(needs)
+            if n_in == 1:
+                cts = rule(needs, g, out, None, **params) if params else rule(needs, g, out, None)
+            elif n_in == 2:
+                cts = (rule(needs, g, out, None, None, **params) if params
+                       else rule(needs, g, out, None, None))
+            else:
+                cts = rule(needs, g, out, *((None,) * n_in), **params)
         else:
             if saved is not None:
                 args = []
@@ -289,10 +295,8 @@ class Node:
                         args.append(a)
             elif self.versions is None:
                 self._check_alive()
-            elif prim.vjp_reads_inputs:
+            else:  # (the rule reads its inputs' shapes and dtypes)
                 args = [Aval(s, d) for s, d in self.in_avals]
-            else:
-                args = (None,) * len(needs)
             cts = rule(needs, g, out, *args, **params) if params else rule(needs, g, out, *args)
         if len(cts) != len(needs):
             raise GradientError(f"VJP rule of {prim.name!r} returned {len(cts)} cotangents "
@@ -536,47 +540,61 @@ def record2(prim, a, b, ta, tb, args, params, out):
     if save_out is not True and save_out:
         return _record(prim, args, params, out)
     mb = _NO_BIRTH
+    oa_a = None  # a's producer's out_avals (shared by an elementwise result below)
+    # each input: _edge1 and _aval_of_input inlined for the common kinds (a result that
+    # requires grad, a constant tensor, a leaf seen before)
     if ta is Tensor:
         av = a._value
         gf = a.grad_fn
-        if gf is not None and a._rg:  # (_edge1, _aval_of_input inlined: the commonest input)
+        if gf is not None and a._rg:
             nr = a._output_nr
             ea = (gf, nr)
             mb = gf.min_birth
-            oa = gf.out_avals
-            aval_a = oa[nr] if nr < len(oa) else None
+            oa_a = gf.out_avals
+            aval_a = oa_a[nr] if nr < len(oa_a) else None
             if aval_a is None or aval_a[1] is not av.dtype or aval_a[0] != av.shape:
                 aval_a = (av.shape, av.dtype)
+        elif not a._rg:
+            aval_a = (av.shape, av.dtype)
+            ea = _NO_EDGE
         else:
             aval_a = _aval_of_input(a, av)
-            if a._rg:
-                ea, mb = _edge1(a)
-            else:
-                ea = _NO_EDGE
+            ea, mb = _edge1(a)
     else:
         aval_a = _SCALAR_AVALS[ta]
         ea = _NO_EDGE
     if tb is Tensor:
         bv = b._value
-        acc = b._accum
-        if b._rg and b.grad_fn is None and acc is not None and acc() is not None:
-            # a leaf seen before (a weight used at every step): its AccumulateGrad's edge
-            # and aval (_edge1 and _aval_of_input, inlined)
-            acc = acc()
-            eb = (acc, 0)
-            if b._birth < mb:
-                mb = b._birth
-            aval_b = acc.out_avals[0]
-            if aval_b[1] is not bv.dtype or aval_b[0] != bv.shape:
+        gf = b.grad_fn
+        if gf is not None and b._rg:
+            nr = b._output_nr
+            eb = (gf, nr)
+            if gf.min_birth < mb:
+                mb = gf.min_birth
+            oa = gf.out_avals
+            aval_b = oa[nr] if nr < len(oa) else None
+            if aval_b is None or aval_b[1] is not bv.dtype or aval_b[0] != bv.shape:
                 aval_b = (bv.shape, bv.dtype)
+        elif not b._rg:
+            aval_b = (bv.shape, bv.dtype)
+            eb = _NO_EDGE
         else:
-            aval_b = _aval_of_input(b, bv)
-            if b._rg:
+            acc = b._accum
+            if gf is None and acc is not None and acc() is not None:
+                # a leaf seen before (a weight used at every step): its AccumulateGrad's
+                # edge and aval
+                acc = acc()
+                eb = (acc, 0)
+                if b._birth < mb:
+                    mb = b._birth
+                aval_b = acc.out_avals[0]
+                if aval_b[1] is not bv.dtype or aval_b[0] != bv.shape:
+                    aval_b = (bv.shape, bv.dtype)
+            else:
+                aval_b = _aval_of_input(b, bv)
                 eb, mb_b = _edge1(b)
                 if mb_b < mb:
                     mb = mb_b
-            else:
-                eb = _NO_EDGE
         if aval_b is not aval_a and aval_b == aval_a:
             aval_b = aval_a
     else:
@@ -601,8 +619,7 @@ def record2(prim, a, b, ta, tb, args, params, out):
     shape = v.shape
     dtype = v.dtype
     if shape == aval_a[0] and dtype is aval_a[1]:  # shared tuples: see record1
-        oa = a.grad_fn.out_avals if ta is Tensor and a.grad_fn is not None else None
-        node.out_avals = oa if oa is not None and len(oa) == 1 and oa[0] is aval_a \
+        node.out_avals = oa_a if oa_a is not None and len(oa_a) == 1 and oa_a[0] is aval_a \
             else (aval_a,)
     elif shape == aval_b[0] and dtype is aval_b[1]:
         node.out_avals = (aval_b,)
