@@ -11,14 +11,18 @@ How the numbers are made trustworthy on a shared, noisy machine:
   checks every result against the hand-written NumPy one (a case that differs is reported as
   failed and never timed), warms up (jit compilation) and then waits for orders on a pipe.
 * The workloads run in rounds.  In each round every workload visits every library in turn
-  ("run W1 for 0.1 s"), in an order that rotates from workload to workload and round to round,
-  so all libraries see the same background load.  A worker times its calls in samples of at
+  ("run W1 for 0.01 s"), ``--visits`` times over (fewer when one call is slower than a visit),
+  in an order that rotates from visit to visit, workload to workload and round to round, so all
+  libraries see the same background load.  A worker times its calls in samples of at
   least ``--sample`` seconds (several calls per sample for fast workloads) and sends them back.
 * Reported: the median and the minimum per call over all samples of all rounds, of the process
   CPU time (``time.process_time``: all threads of the process, not the time it sat descheduled
   while other processes ran) or of the wall time (``--clock wall``); the JSON file has both.
-  Ratios to hand-written NumPy (and W5's grad/f) are the median over rounds of the ratio within
-  each round, so each ratio compares measurements taken under the same load.
+  Ratios to hand-written NumPy are the median, over pairs of visits (the k-th visits of the two
+  libraries in a round, a fraction of a second apart), of the ratio of the visits' medians, so
+  each ratio compares measurements taken under the same load; the head-to-head table (wengert
+  against PyTorch, JAX and autograd) is made the same way.  W5's grad/f is the median over
+  rounds of the ratio within each round.
 * Every library runs with the same thread count (``--threads``, default 1): OMP, MKL,
   OpenBLAS, numexpr, numba, torch and XLA are all told.
 
@@ -61,8 +65,9 @@ def _arrays(args):
 
 
 def _sample_calls(fn, seconds):
-    """How many calls make a sample of about ``seconds``: calls of a few microseconds are timed
-    in groups, so the clocks' resolution and overhead do not count."""
+    """``(calls, one)``: how many calls make a sample of about ``seconds`` (calls of a few
+    microseconds are timed in groups, so the clocks' resolution and overhead do not count), and
+    the wall time of one call."""
     t = time.perf_counter()
     fn()
     one = time.perf_counter() - t
@@ -71,7 +76,7 @@ def _sample_calls(fn, seconds):
         for _ in range(3):
             fn()
         one = (time.perf_counter() - t) / 3
-    return max(1, int(seconds / max(one, 1e-9)))
+    return max(1, int(seconds / max(one, 1e-9))), one
 
 
 def _time_batch(fn, calls, budget):
@@ -119,14 +124,15 @@ def worker(lib, size, sample):
             first = time.perf_counter() - t
             W.check(case.label, got, case.reference(*args), case.rtol)
             run = (lambda fn=fn, args=args: fn(*args))
-            calls = _sample_calls(run, sample)
+            calls, one = _sample_calls(run, sample)
             if not all(np.array_equal(a, b) for a, b in zip(_arrays(args), inputs)):
                 raise AssertionError(f"{case.label}: the implementation modified its inputs")
         except Exception as e:  # noqa: BLE001 (reported; the other cases still run)
             status[case.label] = {"status": f"failed: {type(e).__name__}: {e}"[:500]}
             continue
         runners[case.label] = (run, calls)
-        status[case.label] = {"status": "ok", "first_call_s": first, "calls_per_sample": calls}
+        status[case.label] = {"status": "ok", "first_call_s": first, "call_s": one,
+                              "calls_per_sample": calls}
     # what setup allocated (modules, compiled code, data) is never garbage: keep it out of the
     # collections that the timed calls trigger, so no library pays for the size of its imports
     gc.collect()
@@ -201,9 +207,19 @@ def machine():
 
 
 # --- the parent: rounds across the workers -------------------------------------------------------------
-def run_rounds(workers, labels, rounds, budget):
-    """samples[lib][label] = one {"wall": [...], "cpu": [...]} per round.  A worker that dies
-    is reported and left out of the rest (its finished rounds stay)."""
+def visits_per_round(workers, label, budget, most):
+    """How many times a workload visits each library in a round: ``most``, or fewer when one
+    call of the slowest library would not fit in a visit's share of ``budget``."""
+    slowest = max((w.ready.get(label, {}).get("call_s", 0.0) for w in workers), default=0.0)
+    return max(1, min(most, int(budget / max(slowest, 1e-9))))
+
+
+def run_rounds(workers, labels, rounds, budget, visits=1):
+    """samples[lib][label] = one {"round", "visit", "wall": [...], "cpu": [...]} per visit.  In a
+    round, each workload visits the libraries in turn ``visits`` times (fewer for slow calls,
+    see visits_per_round), ``budget / visits`` seconds each: the k-th visits of all libraries
+    follow each other within a fraction of a second, so they share the machine's state.  A
+    worker that dies is reported and left out of the rest (its finished visits stay)."""
     samples = {w.lib: {label: [] for label in labels} for w in workers}
     workers = list(workers)
     for r in range(rounds):
@@ -211,46 +227,83 @@ def run_rounds(workers, labels, rounds, budget):
         for i, label in enumerate(labels):
             if not workers:
                 return samples
-            k = (r + i) % len(workers)
-            for w in workers[k:] + workers[:k]:
-                if w.ready.get(label, {}).get("status") != "ok":
-                    continue
-                try:
-                    samples[w.lib][label].append(w.ask(cmd="run", case=label, budget=budget))
-                except (RuntimeError, OSError) as e:
-                    print(e, file=sys.stderr)
-                    workers.remove(w)
+            n = visits_per_round(workers, label, budget, visits)
+            for v in range(n):
+                k = (r + i + v) % len(workers)
+                for w in workers[k:] + workers[:k]:
+                    if w.ready.get(label, {}).get("status") != "ok":
+                        continue
+                    try:
+                        got = w.ask(cmd="run", case=label, budget=budget / n)
+                    except (RuntimeError, OSError) as e:
+                        print(e, file=sys.stderr)
+                        workers.remove(w)
+                        continue
+                    samples[w.lib][label].append({"round": r, "visit": v, **got})
         print(f"round {r + 1}/{rounds}: {time.perf_counter() - t:.1f} s", file=sys.stderr)
     return samples
 
 
+# head-to-head comparisons reported from paired visits: (library, against)
+HEAD_TO_HEAD = (("wengert", "torch"), ("wengert", "jax"), ("wengert", "autograd"),
+                ("wengert-jit", "jax-jit"), ("wengert-jit", "numpy"))
+
+
+def _quantiles(xs):
+    xs = sorted(xs)
+    q = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else [xs[0]] * 3
+    return {"median": q[1], "q25": q[0], "q75": q[2], "pairs": len(xs)}
+
+
 def summarise(samples, labels, pairs, clock):
-    """Per library and case: median and min per call over all samples (both clocks), the ratio to
-    NumPy and W5's grad/f ratio (medians over rounds of per-round ratios in ``clock``)."""
+    """Per library and case: median and min per call over all samples (both clocks), and the
+    median per round; the ratio to NumPy (median over paired visits of the ratio of the two
+    visits' medians in ``clock``); W5's grad/f ratio (median over rounds of per-round ratios).
+    Returns that and the HEAD_TO_HEAD ratios, from paired visits the same way."""
     def per_round(lib, label):
-        return [statistics.median(r[clock]) for r in samples[lib][label]]
+        by_round = {}
+        for s in samples[lib][label]:
+            by_round.setdefault(s["round"], []).extend(s[clock])
+        return {r: statistics.median(x) for r, x in by_round.items()}
+
+    def per_visit(lib, label):
+        return {(s["round"], s["visit"]): statistics.median(s[clock])
+                for s in samples.get(lib, {}).get(label, [])}
+
+    def paired(lib, other, label):
+        a, b = per_visit(lib, label), per_visit(other, label)
+        return [a[k] / b[k] for k in a if k in b]
 
     out = {}
     for lib in samples:
         res = out[lib] = {}
         for label in labels:
-            rounds = samples[lib][label]
-            if not rounds:
+            visits = samples[lib][label]
+            if not visits:
                 continue
-            res[label] = {f"{stat}_{c}_s": fn(x for r in rounds for x in r[c])
+            res[label] = {f"{stat}_{c}_s": fn(x for s in visits for x in s[c])
                           for c in ("cpu", "wall")
                           for stat, fn in (("median", statistics.median), ("min", min))}
-            res[label]["round_medians_s"] = per_round(lib, label)
-            res[label]["samples"] = sum(len(r[clock]) for r in rounds)
-            base = samples.get("numpy", {}).get(label)
-            if base and lib != "numpy":
-                res[label]["ratio_to_numpy"] = statistics.median(
-                    a / b for a, b in zip(per_round(lib, label), per_round("numpy", label)))
+            rounds = per_round(lib, label)
+            res[label]["round_medians_s"] = [rounds[r] for r in sorted(rounds)]
+            res[label]["samples"] = sum(len(s[clock]) for s in visits)
+            res[label]["visits"] = len(visits)
+            q = paired(lib, "numpy", label) if lib != "numpy" else []
+            if q:
+                res[label]["ratio_to_numpy"] = statistics.median(q)
+                res[label]["ratio_to_numpy_quartiles"] = _quantiles(q)
         for ratio, f, g in pairs:
             if samples[lib][f] and samples[lib][g]:
+                rf, rg = per_round(lib, f), per_round(lib, g)
                 res[ratio] = {"grad_over_f": statistics.median(
-                    a / b for a, b in zip(per_round(lib, g), per_round(lib, f)))}
-    return out
+                    rg[r] / rf[r] for r in rg if r in rf)}
+    h2h = {}
+    for lib, other in HEAD_TO_HEAD:
+        for label in labels:
+            q = paired(lib, other, label)
+            if q:
+                h2h.setdefault(f"{lib} / {other}", {})[label] = _quantiles(q)
+    return out, h2h
 
 
 # --- the table ------------------------------------------------------------------------------------------
@@ -302,6 +355,25 @@ def table(report, clock, stat):
     return "\n".join(lines)
 
 
+def head_to_head_table(report):
+    """One row per workload, one column per HEAD_TO_HEAD pair that ran: the median time ratio of
+    paired visits, with its quartiles (below 1: the first library is faster)."""
+    h2h = report.get("head_to_head") or {}
+    cols = [c for c in (f"{a} / {b}" for a, b in HEAD_TO_HEAD) if c in h2h]
+    if not cols:
+        return ""
+    lines = ["| workload | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for label in report["cases"]:
+        cells = []
+        for c in cols:
+            q = h2h[c].get(label)
+            cells.append("—" if q is None else
+                         f"{q['median']:.2f} [{q['q25']:.2f}-{q['q75']:.2f}]")
+        if any(c != "—" for c in cells):
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def header(report):
     m, s = report["machine"], report["settings"]
     vers = {}
@@ -318,8 +390,10 @@ def header(report):
                      + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())) + ".")
     clock_line = (
         f"Clock: {clock}. Cells: median per call over {s['rounds']} interleaved rounds "
-        f"({s['budget']} s per workload and library per round), and in parentheses the ratio "
-        "to hand-written NumPy (median of per-round ratios). W5 grad/f rows: time(grad) / "
+        f"({s['budget']} s per workload and library per round, in up to "
+        f"{s.get('visits', 1)} alternating visits), and in parentheses the ratio to "
+        "hand-written NumPy (median over paired visits of the ratio of their medians). "
+        "W5 grad/f rows: time(grad) / "
         "time(f) of the same library. W7 (wengert): peak activations saved for backward / "
         "traced NumPy peak memory / time of one gradient.")
     return f"{machine_line}\n\n{versions_line}\n\n{clock_line}"
@@ -363,6 +437,8 @@ def main():
                     help="comma-separated, from: " + ", ".join(W.LIBS))
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--budget", type=float, help="seconds per workload, library and round")
+    ap.add_argument("--visits", type=int, default=4,
+                    help="visits of each library per workload and round (fewer for slow calls)")
     ap.add_argument("--sample", type=float, default=0.002,
                     help="seconds per timed sample (fast calls are grouped; default 0.002)")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
@@ -423,17 +499,19 @@ def main():
     labels = [c.label for c in W.cases(a.size)]
     pairs = W.w5_pairs(a.size)
     try:
-        samples = run_rounds(ready, labels, rounds, budget)
+        samples = run_rounds(ready, labels, rounds, budget, a.visits)
         wg = next((w for w in ready if w.lib == "wengert"), None)
         w7 = wg.ask(cmd="w7")["w7"] if wg is not None and not a.no_w7 else None
     finally:
         for w in ready:
             w.close()
 
+    results, h2h = summarise(samples, labels, pairs, a.clock)
     report = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": info,
-        "settings": {"rounds": rounds, "budget": budget, "sample": a.sample, "clock": a.clock,
+        "settings": {"rounds": rounds, "budget": budget, "visits": a.visits,
+                     "sample": a.sample, "clock": a.clock,
                      "threads": a.threads, "size": a.size},
         "libraries": [w.lib for w in ready],
         "versions": versions,
@@ -442,7 +520,8 @@ def main():
         "status": {w.lib: w.ready for w in ready},
         "setup_s": setup,
         "failed_workers": failed,
-        "results": summarise(samples, labels, pairs, a.clock),
+        "results": results,
+        "head_to_head": h2h,
         "w7": w7,
     }
     report["machine"]["load_average_1min_at_end"] = os.getloadavg()[0]
@@ -450,9 +529,13 @@ def main():
     report["table_min"] = table(report, a.clock, "min")
     report["header"] = header(report)
     report["noise"] = noise(report)
+    report["head_to_head_table"] = head_to_head_table(report)
     with open(a.json, "w") as f:
         json.dump(report, f, indent=1)
     print(report["header"] + "\n\n" + report["table"] + "\n\n" + report["noise"])
+    if report["head_to_head_table"]:
+        print("\nHead to head (time ratio of paired visits: median [25th-75th percentile]):\n\n"
+              + report["head_to_head_table"])
     print(f"\nFastest sample (min per call over all rounds, {a.clock} time):\n\n"
           + report["table_min"])
     print(f"\nAll numbers: {a.json} ({time.perf_counter() - t0:.0f} s)")

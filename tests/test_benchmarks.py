@@ -113,13 +113,20 @@ def test_run_produces_a_complete_table_and_json(tmp_path):
     out = tmp_path / "results.json"
     p = subprocess.run(
         [sys.executable, os.path.join(BENCH, "run.py"), "--size", "tiny",
-         "--libs", "numpy,wengert", "--rounds", "2", "--budget", "0.002",
-         "--json", str(out)],
-        check=False, capture_output=True, text=True, timeout=120)
+         "--libs", "numpy,wengert,wengert-jit", "--rounds", "2", "--budget", "0.003",
+         "--visits", "3", "--json", str(out)],
+        check=False, capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr[-3000:]
     report = json.loads(out.read_text())
-    assert report["libraries"] == ["numpy", "wengert"]
+    assert report["libraries"] == ["numpy", "wengert", "wengert-jit"]
     labels = [c.label for c in W.cases("tiny")]
+    # the jit-against-NumPy column of the head-to-head table, from paired visits
+    h2h = report["head_to_head"]
+    assert set(h2h) == {"wengert-jit / numpy"}
+    for label in labels:
+        q = h2h["wengert-jit / numpy"][label]
+        assert 0 < q["q25"] <= q["median"] <= q["q75"] and 2 <= q["pairs"] <= 6
+    assert "Head to head" in p.stdout
     for lib in ("numpy", "wengert"):
         res = report["results"][lib]
         for label in labels:
@@ -128,6 +135,7 @@ def test_run_produces_a_complete_table_and_json(tmp_path):
             assert 0 < r["min_cpu_s"] <= r["median_cpu_s"]
             assert 0 < r["min_wall_s"] <= r["median_wall_s"]
             assert len(r["round_medians_s"]) == 2
+            assert 2 <= r["visits"] <= 6  # 1 to 3 per round
             assert (lib == "wengert") == ("ratio_to_numpy" in r)
         for ratio, _, _ in W.w5_pairs("tiny"):
             assert res[ratio]["grad_over_f"] > 0
@@ -137,3 +145,42 @@ def test_run_produces_a_complete_table_and_json(tmp_path):
     for label in labels:
         assert f"| {label} |" in p.stdout
     assert "process CPU time" in p.stdout and "Machine:" in p.stdout
+
+
+def test_ratios_pair_visits_made_under_the_same_load():
+    """A library that is always exactly twice as slow as NumPy gets the ratio 2 and no spread,
+    however much the machine's speed changes from visit to visit; a library that is faster in
+    some visits and slower in others gets the median of its paired ratios."""
+    import run
+    rng = np.random.default_rng(0)
+    label, f, g = "W5 grad, n=1e3", "W5 f, n=1e3", "W5 grad/f, n=1e3"
+    samples = {"numpy": {label: [], f: []}, "wengert": {label: [], f: []},
+               "torch": {label: [], f: []}}
+    for r in range(3):
+        for v in range(4):
+            load = float(rng.uniform(1, 10))  # the machine's speed during this visit
+            for lib, k in (("numpy", 1.0), ("wengert", 2.0), ("torch", 3.0 if v % 2 else 1.0)):
+                for name in (label, f):
+                    t = [k * load * 1e-3] * 3
+                    samples[lib][name].append({"round": r, "visit": v, "cpu": t, "wall": t})
+    res, h2h = run.summarise(samples, [label, f], [(g, f, label)], "cpu")
+    assert res["wengert"][label]["ratio_to_numpy"] == pytest.approx(2.0)
+    q = res["wengert"][label]["ratio_to_numpy_quartiles"]
+    assert q["q25"] == pytest.approx(2.0) and q["q75"] == pytest.approx(2.0) and q["pairs"] == 12
+    assert res["torch"][label]["ratio_to_numpy"] == pytest.approx(2.0)  # half 1, half 3
+    assert h2h["wengert / torch"][label]["q25"] == pytest.approx(2 / 3)
+    assert h2h["wengert / torch"][label]["q75"] == pytest.approx(2.0)
+    assert res["wengert"][g]["grad_over_f"] == pytest.approx(1.0)
+    assert len(res["numpy"][label]["round_medians_s"]) == 3
+
+
+def test_visits_per_round_leave_slow_calls_one_visit():
+    import run
+
+    class Worker:
+        def __init__(self, call_s):
+            self.ready = {"W": {"status": "ok", "call_s": call_s}}
+    fast = [Worker(1e-4), Worker(2e-4)]
+    assert run.visits_per_round(fast, "W", 0.05, 4) == 4
+    assert run.visits_per_round(fast + [Worker(0.02)], "W", 0.05, 4) == 2
+    assert run.visits_per_round(fast + [Worker(0.5)], "W", 0.05, 4) == 1
