@@ -25,6 +25,9 @@ How the numbers are made trustworthy on a shared, noisy machine:
   rounds of the ratio within each round.
 * Every library runs with the same thread count (``--threads``, default 1): OMP, MKL,
   OpenBLAS, numexpr, numba, torch and XLA are all told.
+* Every library runs with the same glibc malloc settings (``--malloc same``, the default):
+  those ``import wengert`` applies to its own process (keep up to 64 MB of freed memory
+  instead of handing pages back to the OS), given to all workers through ``GLIBC_TUNABLES``.
 
 Time: the workers' start-up (imports, checks, jit compilation; about 70 s of CPU) runs in
 parallel, the rounds one worker at a time (about 20 s each, most of it W5 at n = 10^7).  On a
@@ -384,7 +387,10 @@ def header(report):
     machine_line = (
         f"Machine: {m['cpu']}, {m['logical_cpus']} logical CPUs"
         f"{' (virtual machine)' if m['virtual_machine'] else ''}, {m['os']}; "
-        f"{s['threads']} thread{'s' if s['threads'] > 1 else ''} per library; load average "
+        f"{s['threads']} thread{'s' if s['threads'] > 1 else ''} per library"
+        + ("; the same malloc settings for all (GLIBC_TUNABLES=" + s["glibc_tunables"] + ")"
+           if s.get("malloc") == "same" and s.get("glibc_tunables") else "")
+        + "; load average "
         f"{m['load_average_1min_at_start']:.2f} at the start. {report['date']}.")
     versions_line = ("Versions: Python " + m["python"] + ", "
                      + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())) + ".")
@@ -400,11 +406,12 @@ def header(report):
 
 
 def noise(report):
-    """How far to trust the table: how much a workload's per-round medians, and its per-round
-    ratios to NumPy, vary between rounds (max / min - 1, median over workloads and libraries),
-    and the share of wall time the workers had the CPU."""
+    """How far to trust the table: how much a workload's per-round medians vary between rounds
+    (max / min - 1), how widely its paired ratios to NumPy spread (75th / 25th percentile - 1),
+    both as medians over workloads and libraries, and the share of wall time the workers had
+    the CPU."""
     res = report["results"]
-    times, ratios, shares = [], [], []
+    times, spreads, shares = [], [], []
     for lib in res:
         for label, r in res[lib].items():
             if "median_cpu_s" not in r:
@@ -413,16 +420,16 @@ def noise(report):
             t = r["round_medians_s"]
             if len(t) > 1:
                 times.append(max(t) / min(t) - 1)
-            base = res.get("numpy", {}).get(label)
-            if base and lib != "numpy" and len(t) > 1:
-                q = [a / b for a, b in zip(t, base["round_medians_s"])]
-                ratios.append(max(q) / min(q) - 1)
+            q = r.get("ratio_to_numpy_quartiles")
+            if q and q["pairs"] > 1:
+                spreads.append(q["q75"] / q["q25"] - 1)
     if not times:
         return ""
     text = (f"Noise: between its fastest and slowest round, a workload's median moved by "
             f"{statistics.median(times):.0%}")
-    if ratios:
-        text += f" and its ratio to NumPy by {statistics.median(ratios):.0%}"
+    if spreads:
+        text += (f"; the middle half of its paired ratios to NumPy spans "
+                 f"{statistics.median(spreads):.0%}")
     return text + (f" (medians over workloads and libraries). CPU time / wall time: "
                    f"{statistics.median(shares):.2f} (below 1: the process waited while "
                    "others ran; above 1: it used more than one thread).")
@@ -443,6 +450,9 @@ def main():
                     help="seconds per timed sample (fast calls are grouped; default 0.002)")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--malloc", choices=("same", "native"), default="same",
+                    help="same: every library runs with the glibc malloc settings that wengert "
+                         "applies to itself at import; native: each as it ships")
     ap.add_argument("--size", choices=tuple(W.SIZES), default="full",
                     help="'tiny' runs small inputs (for the test suite; not a benchmark)")
     ap.add_argument("--no-w7", action="store_true", help="skip the W7 memory measurement")
@@ -470,6 +480,14 @@ def main():
                         f"{'true' if a.threads > 1 else 'false'} "
                         f"intra_op_parallelism_threads={n}").strip()
     env["JAX_PLATFORMS"] = "cpu"
+    if a.malloc == "same" and "glibc.malloc." not in env.get("GLIBC_TUNABLES", ""):
+        # every library gets the malloc settings wengert applies to itself at import (glibc
+        # ignores the variable elsewhere), so no ratio measures glibc handing pages back
+        from wengert._core import allocator
+        env["GLIBC_TUNABLES"] = ":".join(filter(None, (
+            env.get("GLIBC_TUNABLES", ""),
+            f"glibc.malloc.mmap_threshold={allocator.MMAP_THRESHOLD}",
+            f"glibc.malloc.trim_threshold={allocator.TRIM_THRESHOLD}")))
 
     t0 = time.perf_counter()
     info = machine()
@@ -511,6 +529,7 @@ def main():
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": info,
         "settings": {"rounds": rounds, "budget": budget, "visits": a.visits,
+                     "malloc": a.malloc, "glibc_tunables": env.get("GLIBC_TUNABLES"),
                      "sample": a.sample, "clock": a.clock,
                      "threads": a.threads, "size": a.size},
         "libraries": [w.lib for w in ready],

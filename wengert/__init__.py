@@ -3,7 +3,11 @@
 The public API (see ../shared/API.md and docs/): JAX-style transforms (``grad``, ``jvp``,
 ``vjp``, ...), a PyTorch-style ``Tensor`` with ``backward``, and ``wengert.numpy``.
 """
-from . import numpy as numpy  # installs Tensor methods and the engine's array helpers
+from ._core import allocator as _allocator
+
+_allocator.tune_at_import()  # glibc: keep freed array memory for the next call (see allocator.py)
+
+from . import numpy as numpy  # noqa: E402 (installs Tensor methods and the engine's helpers)
 from . import autograd as autograd
 from . import dual as dual
 from ._core.graph import toposort as toposort

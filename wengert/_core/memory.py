@@ -21,6 +21,7 @@ import weakref
 
 import numpy as np
 
+from . import allocator as _allocator
 from . import primitive as _prim
 
 _trackers: list = []
@@ -97,6 +98,21 @@ class MemoryTracker:
         return (f"MemoryTracker(current={self.current_bytes} B in {self.current_count} arrays, "
                 f"peak={self.peak_bytes} B in {self.peak_count} arrays, "
                 f"peak checkpoints={self.peak_checkpoints}, ops={self.ops})")
+
+
+def allocator_status() -> dict:
+    """Whether ``import wengert`` tuned glibc's malloc to keep freed array memory for the next
+    call, and why not if it did not (see ``wengert/_core/allocator.py``)."""
+    return dict(_allocator.status)
+
+
+def tune_allocator(mmap_threshold: int = _allocator.MMAP_THRESHOLD,
+                   trim_threshold: int = _allocator.TRIM_THRESHOLD) -> bool:
+    """Set glibc's malloc thresholds (as ``import wengert`` does unless told not to): blocks up
+    to ``mmap_threshold`` bytes come from the heap, and up to ``trim_threshold`` bytes of freed
+    memory stay in the process.  Returns False, changing nothing, where the C library is not
+    glibc."""
+    return _allocator.tune(mmap_threshold, trim_threshold)
 
 
 def track(include=None) -> MemoryTracker:
