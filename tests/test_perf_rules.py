@@ -546,3 +546,34 @@ def test_product_in_place_needs_the_declared_holders_only():
     del also
     r = _times(g, d, _FRESH_LOCAL)         # only this local holds d: overwritten in place
     np.testing.assert_array_equal(r, g * keep)
+
+
+def test_unary_op_on_a_plain_array_takes_the_direct_path_with_numpy_results():
+    """A unary wrapper applied to a bare ndarray outside every transform calls NumPy directly
+    and wraps the result (nothing can require grad); dtypes, integer inputs, 0-d arrays and
+    the transforms, recording and the chapter's tracing observers still see the same thing."""
+    for x in (np.linspace(-2, 2, 7), np.arange(5), np.float32([0.5, -1.5]), np.array(0.25)):
+        for f, ref in ((wnp.sin, np.sin), (wnp.exp, np.exp), (wnp.negative, np.negative)):
+            y = f(x)
+            assert type(y) is wg.Tensor and y.grad_fn is None and not y.requires_grad
+            r = ref(x)
+            assert y.dtype == r.dtype and y.shape == r.shape
+            np.testing.assert_array_equal(y.numpy(), r)
+    x = np.linspace(-1, 1, 5)
+    # inside transforms the array is a constant of the traced function
+    g = wg.grad(lambda w: wnp.sum(w * wnp.sin(x)))(np.ones(5))
+    np.testing.assert_allclose(g, np.sin(x))
+    jv = wg.jvp(lambda w: w * wnp.exp(x), (np.ones(5),), (np.ones(5),))[1]
+    np.testing.assert_allclose(jv, np.exp(x))
+    # the Wengert list of the function folds the op on the array into a constant, as before
+    text = str(wg.make_trace(lambda w: wnp.cos(x) * w)(np.ones(5)))
+    assert "multiply const(5,) v1" in text and "cos" not in text
+    # an op observer (the chapter's tracing hooks) still sees the op applied to the array
+    from wengert._core import primitive as prim
+    seen = []
+    prim._observers.append(lambda p, args, params, out: seen.append(p.name))
+    try:
+        wnp.tanh(x)
+    finally:
+        prim._observers.pop()
+    assert seen == ["tanh"]

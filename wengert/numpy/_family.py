@@ -391,6 +391,12 @@ def unary(p):
                     for fn in _prim._observers:
                         fn(p, (x,), {}, out)
                 return out
+            if type(x) is _ndarray and not st.traces and not st.raw and not _prim._observers:
+                # a plain array outside every transform: nothing to record
+                raw = p.impl(x)
+                out = _new(Tensor)
+                out._value = raw if type(raw) is _ndarray else np.asarray(raw)
+                return out
             return call1(p, x, t)
         f._numpy_impl = p.impl  # see _numpy_formula
 
