@@ -577,3 +577,34 @@ def test_unary_op_on_a_plain_array_takes_the_direct_path_with_numpy_results():
     finally:
         prim._observers.pop()
     assert seen == ["tanh"]
+
+
+def test_full_sum_fast_path_matches_the_general_path():
+    """wnp.sum(x) of a whole float tensor or array outside every transform skips bind: the
+    same value, dtype and node (params included) as the general path, which integers, bools,
+    axes, dtype= and keepdims still take."""
+    rng = np.random.default_rng(3)
+    for v in (rng.normal(size=(3, 4)), rng.normal(size=5).astype(np.float32), np.array(2.5),
+              np.zeros((0, 3)), rng.normal(size=3) + 1j * rng.normal(size=3)):
+        s = wnp.sum(v)
+        r = np.sum(v)
+        assert type(s) is wg.Tensor and s.grad_fn is None
+        assert s.dtype == r.dtype and s.shape == ()
+        np.testing.assert_allclose(s.numpy(), r, rtol=1e-6)
+        if v.dtype.kind == "f":
+            x = wg.tensor(v, requires_grad=True)
+            y = wnp.sum(x * x)
+            slow = wnp.sum(x * x, axis=tuple(range(v.ndim)))  # the general path
+            assert y.grad_fn.name() == slow.grad_fn.name() == "SumBackward0"
+            assert y.grad_fn.params == {"axis": None, "keepdims": False}
+            np.testing.assert_allclose(y.detach().numpy(), slow.detach().numpy(), rtol=1e-6)
+            y.backward()
+            np.testing.assert_allclose(x.grad.numpy(), 2 * v, rtol=1e-6)
+            assert x.grad.dtype == v.dtype
+    for v in (np.arange(4, dtype=np.int8), np.array([True, True, False])):
+        s = wnp.sum(v)
+        assert s.dtype == np.sum(v).dtype and s.numpy() == np.sum(v)
+    # under a transform the general path runs: second order through the sum
+    h = wg.hessian(lambda x: wnp.sum(x ** 3))(np.array([1.0, -2.0]))
+    np.testing.assert_allclose(h, np.diag([6.0, -12.0]))
+    check_grads(lambda x: wnp.sum(wnp.sin(x)), (rng.normal(size=4),), order=2)

@@ -6,7 +6,11 @@ import math
 
 import numpy as np
 
+from .._core import graph as _graph
+from .._core import primitive as _prim
 from .._core.primitive import Primitive, bind
+from .._core.state import state as _state
+from .._core.tensor import Tensor
 from .._errors import UnsupportedError
 from . import _elementwise as ew
 from . import _shape as sh
@@ -68,8 +72,25 @@ def _check_reduce_args(name, out, where, initial=np._NoValue):
                                "(or use wnp.where) before reducing.")
 
 
+_SUM_ALL = {"axis": None, "keepdims": False}  # the params of a full sum (never mutated)
+_new = object.__new__
+
+
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
         where=np._NoValue):
+    st = _state
+    if (axis is None and dtype is None and out is None and keepdims is False
+            and initial is np._NoValue and where is np._NoValue and not st.traces
+            and not st.raw and not _prim._observers):
+        # the sum of a whole float tensor (a loss) outside every transform: bind's work inline
+        ta = type(a)
+        v = a._value if ta is Tensor else a if ta is np.ndarray else None
+        if v is not None and v.dtype.kind in "fc":
+            res = _new(Tensor)
+            res._value = np.asarray(np.add.reduce(v, axis=None))
+            if ta is Tensor and a._rg and st.grad_enabled:
+                res = _graph.record1(sum_p, a, (a,), _SUM_ALL, res)
+            return res
     _check_reduce_args("sum", out, where)
     a = t(a)
     if dtype is not None:
