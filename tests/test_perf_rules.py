@@ -608,3 +608,30 @@ def test_full_sum_fast_path_matches_the_general_path():
     h = wg.hessian(lambda x: wnp.sum(x ** 3))(np.array([1.0, -2.0]))
     np.testing.assert_allclose(h, np.diag([6.0, -12.0]))
     check_grads(lambda x: wnp.sum(wnp.sin(x)), (rng.normal(size=4),), order=2)
+
+
+def test_pytree_leaf_fast_path_keeps_structure_and_registrations():
+    """_flatten tests array and scalar leaves before the container kinds; the result and the
+    treedefs are those of the general path, and a registered class is flattened as a node even
+    when it subclasses an array type or is an array type itself."""
+    tree = {"w": np.ones(2), "b": (1.0, None, [wg.tensor(2.0), 3, True, 1j])}
+    leaves, td = wg.tree_flatten(tree)
+    assert [type(x) for x in leaves] == [np.ndarray, float, wg.Tensor, int, bool, complex]
+    assert repr(td) == "{'b': (*, None, [*, *, *, *]), 'w': *}"
+    rebuilt = td.unflatten(leaves)
+    assert rebuilt["b"][1] is None and rebuilt["w"] is tree["w"]
+    assert wg.tree_flatten(np.zeros(3))[1] == wg.tree_flatten(1.0)[1]
+
+    class Pair(np.ndarray):
+        pass
+
+    p = np.arange(2.0).view(Pair)
+    assert wg.tree_flatten(p)[0] == [p]  # an unregistered subclass is a leaf
+    wg.register_pytree_node(Pair, lambda x: (list(np.asarray(x)), None),
+                            lambda aux, kids: np.array(kids).view(Pair))
+    try:
+        leaves, td = wg.tree_flatten(p)
+        assert leaves == [0.0, 1.0] and td.num_leaves == 2
+    finally:
+        from wengert import _tree
+        del _tree._REGISTRY[Pair]

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import collections
 
+import numpy as np
+
 from ._errors import TreeError
 
 _REGISTRY: dict[type, tuple] = {}
+# leaf types checked first by _flatten (tensor.py adds Tensor; a registered class is never one
+# of them)
+_ARRAY_TYPES = {np.ndarray, float, int, complex, bool}
 
 
 def register_pytree_node(cls, flatten, unflatten):
     """Register ``cls``: ``flatten(obj) -> (children, aux)``, ``unflatten(aux, children) -> obj``."""
     _REGISTRY[cls] = (flatten, unflatten)
+    _ARRAY_TYPES.discard(cls)
 
 
 def _is_namedtuple(x):
@@ -90,6 +96,11 @@ def _build(td, it):
     return _REGISTRY[k][1](td.aux, kids)
 
 
+# the treedefs of a leaf and of None: immutable, so one object each serves every tree
+_LEAF = TreeDef("leaf", None, ())
+_NONE = TreeDef("none", None, ())
+
+
 def tree_flatten(tree, is_leaf=None):
     """Return ``(leaves, treedef)``."""
     leaves = []
@@ -100,10 +111,13 @@ def tree_flatten(tree, is_leaf=None):
 def _flatten(x, leaves, is_leaf):
     if is_leaf is not None and is_leaf(x):
         leaves.append(x)
-        return TreeDef("leaf", None, ())
+        return _LEAF
     t = type(x)
+    if t in _ARRAY_TYPES:  # the commonest leaves, before the container tests
+        leaves.append(x)
+        return _LEAF
     if x is None:
-        return TreeDef("none", None, ())
+        return _NONE
     if t is tuple or t is list:
         return TreeDef(t, None, tuple(_flatten(c, leaves, is_leaf) for c in x))
     if t is dict or t is collections.defaultdict:
@@ -119,7 +133,7 @@ def _flatten(x, leaves, is_leaf):
         children, aux = _REGISTRY[t][0](x)
         return TreeDef(t, aux, tuple(_flatten(c, leaves, is_leaf) for c in children))
     leaves.append(x)
-    return TreeDef("leaf", None, ())
+    return _LEAF
 
 
 def dict_keys(d):

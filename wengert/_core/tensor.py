@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from .. import _tree
 from .._errors import ConcretizationError, GradientError, RequiresGradDTypeError
 from .state import new_level, state
 
@@ -306,6 +307,9 @@ class Tensor:
 
     def __copy__(self):
         return self.__deepcopy__({})
+
+
+_tree._ARRAY_TYPES.add(Tensor)  # a pytree leaf, tested first when flattening
 
 
 class _Size(int):

@@ -39,6 +39,8 @@ def _is_index(a):
 
 def normalize_argnums(argnums, nargs, api):
     """``(single, positive argnums)``; ``ArgnumsError`` for an index out of range."""
+    if type(argnums) is int and -nargs <= argnums < nargs:  # the common case
+        return True, (argnums % nargs,)
     single = _is_index(argnums)
     if single:
         nums = (argnums,)
