@@ -635,3 +635,38 @@ def test_pytree_leaf_fast_path_keeps_structure_and_registrations():
     finally:
         from wengert import _tree
         del _tree._REGISTRY[Pair]
+
+
+def test_square_and_sum_cotangents_share_arrays_without_corrupting_gradients():
+    """x * x computes g * x once for both inputs; a large cotangent of ones broadcast from a
+    sum makes the product with a derivative the derivative array itself.  Arrays shared that
+    way are never written in place: gradients that reuse them stay exact."""
+    from wengert.numpy import _elementwise as ew
+    from wengert.numpy._family import _BIG, _times
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=8)
+    g = rng.normal(size=8)
+    r0, r1 = ew.multiply_p.raw_vjp((True, True), g, None, x, x)
+    assert r0 is r1
+    np.testing.assert_array_equal(r0, g * x)
+    d = rng.normal(size=_BIG)
+    ones = np.broadcast_to(np.ones(()), d.shape)
+    assert _times(ones, d) is d
+    assert _times(np.broadcast_to(np.float64(2.0), d.shape), d) is not d
+    assert _times(np.broadcast_to(np.ones(()), (3,) + d.shape), d).shape == (3,) + d.shape
+    for n in (7, _BIG + 3):
+        x = rng.normal(size=n)
+
+        def f(x):
+            e = wnp.exp(-x * x)
+            s = wnp.sin(x)
+            return wnp.sum(s * e) + wnp.sum(e) + wnp.sum(s * s) + 0.5 * wnp.sum(x * x)
+
+        e = np.exp(-x * x)
+        ref = ((np.cos(x) - 2 * x * np.sin(x)) * e - 2 * x * e
+               + 2 * np.sin(x) * np.cos(x) + x)
+        np.testing.assert_allclose(wg.grad(f)(x), ref, rtol=1e-12, atol=1e-14)
+        xt = wg.tensor(x, requires_grad=True)
+        f(xt).backward()
+        np.testing.assert_allclose(xt.grad.numpy(), ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(x, xt.detach().numpy())  # the input is untouched

@@ -270,9 +270,9 @@ def _raw_vjp(p, derivs, calls):
             c0, c1 = calls
 
             def vjp(needs, g, out, x, y):
-                r0 = r1 = None
+                r0 = r1 = dx = None
                 if needs[0] and d0 is not None:
-                    d = d0(out, x, y) if c0 else d0
+                    d = dx = d0(out, x, y) if c0 else d0
                     if type(d) is float or type(d) is int:  # _times inlined: a constant
                         r0 = g if d == 1 else _multiply(g, d)
                     else:
@@ -281,6 +281,8 @@ def _raw_vjp(p, derivs, calls):
                     d = d1(out, x, y) if c1 else d1
                     if type(d) is float or type(d) is int:
                         r1 = g if d == 1 else _multiply(g, d)
+                    elif d is dx and type(d) is _ndarray:
+                        r1 = r0  # x * x: both derivatives are x, one product serves both
                     else:
                         r1 = _times(g, d, _FRESH_LOCAL)
                 return [r0, r1]
@@ -302,6 +304,11 @@ def _times(g, d, fresh=None):
     temporary passed straight in); such a large ``d`` takes the product in place."""
     if type(d) is float or type(d) is int:  # a constant derivative (finite)
         return g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d)
+    if (type(g) is _ndarray and type(d) is _ndarray and g.size >= _BIG and not any(g.strides)
+            and d.shape == g.shape and d.dtype == g.dtype and g.item(0) == 1):
+        # a cotangent of ones broadcast from one value (the gradient of a sum): the product
+        # is d itself (its holders keep the in-place paths off it: see backward_raw)
+        return d
     if STRONG_ZEROS:
         if type(g) is _ndarray and g.size < _BIG:  # _plain_product_ok, inlined
             if _count_nonzero(g) != g.size and not _finite(d):
