@@ -11,7 +11,8 @@ How the numbers are made trustworthy on a shared, noisy machine:
   checks every result against the hand-written NumPy one (a case that differs is reported as
   failed and never timed), warms up (jit compilation) and then waits for orders on a pipe.
 * The workloads run in rounds.  In each round every workload visits every library in turn
-  ("run W1 for 0.01 s"), ``--visits`` times over (fewer when one call is slower than a visit),
+  ("run W1 for 0.01 s"), ``--visits`` times over (a library whose call takes longer than a
+  visit, fewer times),
   in an order that rotates from visit to visit, workload to workload and round to round, so all
   libraries see the same background load.  A worker times its calls in samples of at
   least ``--sample`` seconds (several calls per sample for fast workloads) and sends them back.
@@ -210,19 +211,20 @@ def machine():
 
 
 # --- the parent: rounds across the workers -------------------------------------------------------------
-def visits_per_round(workers, label, budget, most):
-    """How many times a workload visits each library in a round: ``most``, or fewer when one
-    call of the slowest library would not fit in a visit's share of ``budget``."""
-    slowest = max((w.ready.get(label, {}).get("call_s", 0.0) for w in workers), default=0.0)
-    return max(1, min(most, int(budget / max(slowest, 1e-9))))
+def visits_per_round(worker, label, budget, most):
+    """How many times a workload visits a library in a round: ``most``, or fewer when one of
+    its calls would not fit in a visit's share of ``budget``."""
+    call = worker.ready.get(label, {}).get("call_s", 0.0)
+    return max(1, min(most, int(budget / max(call, 1e-9))))
 
 
 def run_rounds(workers, labels, rounds, budget, visits=1):
     """samples[lib][label] = one {"round", "visit", "wall": [...], "cpu": [...]} per visit.  In a
-    round, each workload visits the libraries in turn ``visits`` times (fewer for slow calls,
-    see visits_per_round), ``budget / visits`` seconds each: the k-th visits of all libraries
-    follow each other within a fraction of a second, so they share the machine's state.  A
-    worker that dies is reported and left out of the rest (its finished visits stay)."""
+    round, each workload visits the libraries in turn ``visits`` times (a library whose calls
+    are slow, fewer times: see visits_per_round), ``budget / visits`` seconds each: the k-th
+    visits of the libraries follow each other within a fraction of a second, so they share the
+    machine's state.  A worker that dies is reported and left out of the rest (its finished
+    visits stay)."""
     samples = {w.lib: {label: [] for label in labels} for w in workers}
     workers = list(workers)
     for r in range(rounds):
@@ -230,14 +232,14 @@ def run_rounds(workers, labels, rounds, budget, visits=1):
         for i, label in enumerate(labels):
             if not workers:
                 return samples
-            n = visits_per_round(workers, label, budget, visits)
-            for v in range(n):
+            n = {w.lib: visits_per_round(w, label, budget, visits) for w in workers}
+            for v in range(max(n.values())):
                 k = (r + i + v) % len(workers)
                 for w in workers[k:] + workers[:k]:
-                    if w.ready.get(label, {}).get("status") != "ok":
+                    if w.ready.get(label, {}).get("status") != "ok" or v >= n[w.lib]:
                         continue
                     try:
-                        got = w.ask(cmd="run", case=label, budget=budget / n)
+                        got = w.ask(cmd="run", case=label, budget=budget / n[w.lib])
                     except (RuntimeError, OSError) as e:
                         print(e, file=sys.stderr)
                         workers.remove(w)

@@ -180,7 +180,7 @@ def test_visits_per_round_leave_slow_calls_one_visit():
     class Worker:
         def __init__(self, call_s):
             self.ready = {"W": {"status": "ok", "call_s": call_s}}
-    fast = [Worker(1e-4), Worker(2e-4)]
-    assert run.visits_per_round(fast, "W", 0.05, 4) == 4
-    assert run.visits_per_round(fast + [Worker(0.02)], "W", 0.05, 4) == 2
-    assert run.visits_per_round(fast + [Worker(0.5)], "W", 0.05, 4) == 1
+    assert run.visits_per_round(Worker(1e-4), "W", 0.05, 4) == 4
+    assert run.visits_per_round(Worker(0.02), "W", 0.05, 4) == 2
+    assert run.visits_per_round(Worker(0.5), "W", 0.05, 4) == 1
+    assert run.visits_per_round(Worker(0.5), "missing", 0.05, 4) == 4
