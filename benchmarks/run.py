@@ -12,9 +12,8 @@ How the numbers are made trustworthy on a shared, noisy machine:
   failed and never timed), warms up (jit compilation) and then waits for orders on a pipe.
 * The workloads run in rounds.  In each round every workload visits every library in turn
   ("run W1 for 0.01 s"), ``--visits`` times over (a library whose call takes longer than a
-  visit, fewer times),
-  in an order that rotates from visit to visit, workload to workload and round to round, so all
-  libraries see the same background load.  A worker times its calls in samples of at
+  visit, fewer times), in an order that rotates from visit to visit, workload to workload and
+  round to round, so all libraries see the same background load.  A worker times its calls in samples of at
   least ``--sample`` seconds (several calls per sample for fast workloads) and sends them back.
 * Reported: the median and the minimum per call over all samples of all rounds, of the process
   CPU time (``time.process_time``: all threads of the process, not the time it sat descheduled
