@@ -637,23 +637,25 @@ def test_pytree_leaf_fast_path_keeps_structure_and_registrations():
         del _tree._REGISTRY[Pair]
 
 
-def test_square_and_sum_cotangents_share_arrays_without_corrupting_gradients():
-    """x * x computes g * x once for both inputs; a large cotangent of ones broadcast from a
-    sum makes the product with a derivative the derivative array itself.  Arrays shared that
-    way are never written in place: gradients that reuse them stay exact."""
+def test_square_cotangents_share_one_product_and_gradients_alias_no_input():
+    """x * x computes g * x once for both inputs; the shared product is never written in
+    place, gradients that reuse it stay exact, and no gradient is an input array itself
+    (the gradient of sum(x * y) is a new array equal to y, which the caller may modify)."""
     from wengert.numpy import _elementwise as ew
-    from wengert.numpy._family import _BIG, _times
+    from wengert.numpy._family import _BIG
     rng = np.random.default_rng(5)
     x = rng.normal(size=8)
     g = rng.normal(size=8)
     r0, r1 = ew.multiply_p.raw_vjp((True, True), g, None, x, x)
     assert r0 is r1
     np.testing.assert_array_equal(r0, g * x)
-    d = rng.normal(size=_BIG)
-    ones = np.broadcast_to(np.ones(()), d.shape)
-    assert _times(ones, d) is d
-    assert _times(np.broadcast_to(np.float64(2.0), d.shape), d) is not d
-    assert _times(np.broadcast_to(np.ones(()), (3,) + d.shape), d).shape == (3,) + d.shape
+    for n in (7, _BIG + 3):
+        y = rng.normal(size=n)
+        gx, gy = wg.grad(lambda a, b: wnp.sum(a * b), argnums=(0, 1))(rng.normal(size=n), y)
+        assert not np.shares_memory(gx, y)
+        np.testing.assert_array_equal(gx, y)
+        gx *= 2  # the caller owns the gradient
+        assert not np.array_equal(gx, y)
     for n in (7, _BIG + 3):
         x = rng.normal(size=n)
 
@@ -670,3 +672,25 @@ def test_square_and_sum_cotangents_share_arrays_without_corrupting_gradients():
         f(xt).backward()
         np.testing.assert_allclose(xt.grad.numpy(), ref, rtol=1e-12, atol=1e-14)
         np.testing.assert_array_equal(x, xt.detach().numpy())  # the input is untouched
+
+
+def test_gradients_of_a_sum_are_writeable_arrays_of_their_own():
+    """The raw rule of a large sum's VJP returns a read-only broadcast of the cotangent (no
+    copy inside the backward pass); what reaches the caller (functional grad / vjp, a leaf's
+    .grad) is an ordinary writeable array, as PyTorch clones an expanded gradient into .grad."""
+    from wengert.numpy._family import _BIG
+    for n in (5, _BIG + 1):
+        g = wg.grad(lambda x: wnp.sum(x))(np.ones(n))
+        assert g.flags.writeable and g.strides == (8,)
+        g *= 2.0
+        np.testing.assert_array_equal(g, 2.0)
+        _, pb = wg.vjp(lambda x: wnp.sum(x), np.ones(n))
+        (r,) = pb(np.float64(3.0))
+        assert r.flags.writeable
+        np.testing.assert_array_equal(r, 3.0)
+        x = wg.tensor(np.ones(n), requires_grad=True)
+        wnp.sum(x).backward()
+        assert x.grad.detach().numpy().flags.writeable
+        x.grad.mul_(0.5)
+        wnp.sum(2.0 * x).backward()
+        np.testing.assert_array_equal(x.grad.detach().numpy(), 2.5)

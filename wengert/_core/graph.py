@@ -1050,7 +1050,14 @@ def _accumulate(var, g, create_graph):
     if not create_graph and g._rg:
         g = g.detach()
     if var._grad is None:
-        var._grad = g if create_graph else g._alias() if g._trace is None else g
+        if create_graph or g._trace is not None:
+            var._grad = g
+        elif type(g._value) is np.ndarray and not g._value.flags.writeable:
+            # a read-only broadcast (the gradient of a sum): .grad gets an array of its own,
+            # as PyTorch clones an expanded gradient, so in-place updates of .grad work
+            var._grad = Tensor._wrap(g._value.copy())
+        else:
+            var._grad = g._alias()
     else:
         var._grad = lib.add(var._grad, g)
 
