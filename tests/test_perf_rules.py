@@ -638,9 +638,11 @@ def test_pytree_leaf_fast_path_keeps_structure_and_registrations():
 
 
 def test_square_cotangents_share_one_product_and_gradients_alias_no_input():
-    """x * x computes g * x once for both inputs; the shared product is never written in
-    place, gradients that reuse it stay exact, and no gradient is an input array itself
-    (the gradient of sum(x * y) is a new array equal to y, which the caller may modify)."""
+    """x * x computes g * x once for both inputs; a large cotangent of ones broadcast from a
+    sum times a derivative is a read-only view of the derivative.  Such shared arrays are
+    never written in place, gradients that reuse them stay exact, and no gradient handed to
+    the caller is an input array (the gradient of sum(x * y) is a new array equal to y,
+    which the caller may modify)."""
     from wengert.numpy import _elementwise as ew
     from wengert.numpy._family import _BIG
     rng = np.random.default_rng(5)
@@ -649,6 +651,13 @@ def test_square_cotangents_share_one_product_and_gradients_alias_no_input():
     r0, r1 = ew.multiply_p.raw_vjp((True, True), g, None, x, x)
     assert r0 is r1
     np.testing.assert_array_equal(r0, g * x)
+    # a large cotangent of ones broadcast from a sum: the product is d, as a read-only view
+    from wengert.numpy._family import _times
+    d = rng.normal(size=_BIG)
+    p = _times(np.broadcast_to(np.ones(()), d.shape), d)
+    assert np.shares_memory(p, d) and not p.flags.writeable
+    np.testing.assert_array_equal(p, d)
+    assert not np.shares_memory(_times(np.broadcast_to(np.float64(2.0), d.shape), d), d)
     for n in (7, _BIG + 3):
         y = rng.normal(size=n)
         gx, gy = wg.grad(lambda a, b: wnp.sum(a * b), argnums=(0, 1))(rng.normal(size=n), y)
@@ -656,6 +665,9 @@ def test_square_cotangents_share_one_product_and_gradients_alias_no_input():
         np.testing.assert_array_equal(gx, y)
         gx *= 2  # the caller owns the gradient
         assert not np.array_equal(gx, y)
+        x = wg.tensor(rng.normal(size=n), requires_grad=True)
+        (ga,) = wg.autograd.grad(wnp.sum(x * wg.from_numpy(y)), [x])
+        assert not np.shares_memory(ga.detach().numpy(), y)
     for n in (7, _BIG + 3):
         x = rng.normal(size=n)
 

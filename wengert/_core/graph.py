@@ -1046,18 +1046,26 @@ def _hook_result(r, g, hook):
     return r
 
 
+def own_gradient(g):
+    """``g`` as a gradient handed to the caller: a read-only array (the broadcast that a large
+    sum's raw VJP passes on, or a read-only view of a derivative: see ``_family._times``) is
+    copied, so the caller gets an array of its own that no input shares and that it may
+    update in place (PyTorch likewise clones an expanded gradient into ``.grad``)."""
+    if (type(g) is Tensor and not g._rg and type(g._value) is np.ndarray
+            and not g._value.flags.writeable):
+        return Tensor._wrap(g._value.copy())
+    return g
+
+
 def _accumulate(var, g, create_graph):
     if not create_graph and g._rg:
         g = g.detach()
     if var._grad is None:
         if create_graph or g._trace is not None:
             var._grad = g
-        elif type(g._value) is np.ndarray and not g._value.flags.writeable:
-            # a read-only broadcast (the gradient of a sum): .grad gets an array of its own,
-            # as PyTorch clones an expanded gradient, so in-place updates of .grad work
-            var._grad = Tensor._wrap(g._value.copy())
         else:
-            var._grad = g._alias()
+            owned = own_gradient(g)
+            var._grad = owned if owned is not g else g._alias()
     else:
         var._grad = lib.add(var._grad, g)
 
@@ -1153,7 +1161,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     f"autograd.grad: input {i} (shape {t.shape}) was not used to compute the "
                     "outputs (it is not in their graph). Pass allow_unused=True to get None "
                     "for it, or materialize_grads=True to get zeros.")
-        elif not create_graph and g._rg:
-            g = g.detach()
+        else:
+            if not create_graph and g._rg:
+                g = g.detach()
+            g = own_gradient(g)
         result.append(g)
     return tuple(result)

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._core.graph import backward_pass, edge_of
+from .._core.graph import backward_pass, edge_of, own_gradient
 from .._core.primitive import Primitive, bind
 from .._core.state import lib, new_level, state
 from .._core.tensor import Tensor
@@ -154,12 +154,7 @@ class _VJP:
                 g = lib.zeros(shape, dtype)
             elif g._rg and not (create and self._keep(g)):
                 g = g.detach()
-            if (type(g) is Tensor and not g._rg and type(g._value) is np.ndarray
-                    and not g._value.flags.writeable):
-                # a read-only broadcast (the gradient of a sum): the caller gets an array of
-                # its own, which it may update in place
-                g = Tensor._wrap(g._value.copy())
-            grads.append(to_output(g, self.plain))
+            grads.append(to_output(own_gradient(g), self.plain))
         return self.in_td.unflatten(grads)
 
 

@@ -304,6 +304,16 @@ def _times(g, d, fresh=None):
     temporary passed straight in); such a large ``d`` takes the product in place."""
     if type(d) is float or type(d) is int:  # a constant derivative (finite)
         return g if d == 1 else np.negative(g) if d == -1 else np.multiply(g, d)
+    if (type(g) is _ndarray and type(d) is _ndarray and g.size >= _BIG and not any(g.strides)
+            and d.shape == g.shape and d.dtype == g.dtype and g.item(0) == 1):
+        # a cotangent of ones broadcast from one value (the gradient of a sum): the product
+        # is d itself, handed on as a read-only view.  d may be an array the caller holds
+        # (y in the gradient of sum(x * y)), so nothing may write into it: the in-place
+        # paths of the backward pass skip read-only arrays, and the gradients handed to the
+        # caller (grad/vjp results, .grad) are copied when read-only.
+        v = d.view()
+        v.flags.writeable = False
+        return v
     if STRONG_ZEROS:
         if type(g) is _ndarray and g.size < _BIG:  # _plain_product_ok, inlined
             if _count_nonzero(g) != g.size and not _finite(d):
