@@ -668,6 +668,12 @@ def test_square_cotangents_share_one_product_and_gradients_alias_no_input():
         x = wg.tensor(rng.normal(size=n), requires_grad=True)
         (ga,) = wg.autograd.grad(wnp.sum(x * wg.from_numpy(y)), [x])
         assert not np.shares_memory(ga.detach().numpy(), y)
+        h = x * 2.0
+        h.retain_grad()
+        wnp.sum(h * wg.from_numpy(y)).backward()
+        hg = h.grad.detach().numpy()
+        assert not np.shares_memory(hg, y) and hg.flags.writeable
+        np.testing.assert_array_equal(hg, y)
     for n in (7, _BIG + 3):
         x = rng.normal(size=n)
 

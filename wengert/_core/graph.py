@@ -25,7 +25,7 @@ from .._errors import (
 from . import memory as _memory
 from . import primitive as _prim
 from .state import lib, state
-from .tensor import Tensor, _RemovableHandle
+from .tensor import Tensor, _RemovableHandle, own_gradient
 
 
 class Aval:
@@ -1044,17 +1044,6 @@ def _hook_result(r, g, hook):
     if r.dtype != g.dtype:
         r = fit_cotangent(r, g.shape, g.dtype)
     return r
-
-
-def own_gradient(g):
-    """``g`` as a gradient handed to the caller: a read-only array (the broadcast that a large
-    sum's raw VJP passes on, or a read-only view of a derivative: see ``_family._times``) is
-    copied, so the caller gets an array of its own that no input shares and that it may
-    update in place (PyTorch likewise clones an expanded gradient into ``.grad``)."""
-    if (type(g) is Tensor and not g._rg and type(g._value) is np.ndarray
-            and not g._value.flags.writeable):
-        return Tensor._wrap(g._value.copy())
-    return g
 
 
 def _accumulate(var, g, create_graph):

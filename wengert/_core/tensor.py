@@ -197,7 +197,7 @@ class Tensor:
         def _retain(g):
             t = ref()
             if t is not None:
-                g_ = g if state.grad_enabled else g.detach()
+                g_ = g if state.grad_enabled else own_gradient(g.detach())
                 t._grad = g_ if t._grad is None else t._grad + g_
             return None
 
@@ -310,6 +310,17 @@ class Tensor:
 
 
 _tree._ARRAY_TYPES.add(Tensor)  # a pytree leaf, tested first when flattening
+
+
+def own_gradient(g):
+    """``g`` as a gradient handed to the caller: a read-only array (the broadcast that a large
+    sum's raw VJP passes on, or a read-only view of a derivative: see ``_family._times``) is
+    copied, so the caller gets an array of its own that no input shares and that it may
+    update in place (PyTorch likewise clones an expanded gradient into ``.grad``)."""
+    if (type(g) is Tensor and not g._rg and type(g._value) is np.ndarray
+            and not g._value.flags.writeable):
+        return Tensor._wrap(g._value.copy())
+    return g
 
 
 class _Size(int):

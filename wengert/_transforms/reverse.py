@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 
-from .._core.graph import backward_pass, edge_of, own_gradient
+from .._core.graph import backward_pass, edge_of
 from .._core.primitive import Primitive, bind
 from .._core.state import lib, new_level, state
-from .._core.tensor import Tensor
+from .._core.tensor import Tensor, own_gradient
 from .._errors import DTypeError, NonScalarOutputError, ShapeError
 from .._tree import check_same_structure, tree_flatten, tree_leaves
 from ._util import as_tensor, check_inexact, reaches_outside, split_args, to_output
